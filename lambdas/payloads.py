@@ -1,0 +1,120 @@
+"""Typed payloads passed between the states of the workflow.
+
+State payloads carry S3 keys and small metadata only, never image bytes: Step
+Functions limits a state's input and output to 256 KiB.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NotRequired, TypedDict
+
+ItemStatus = Literal["succeeded", "failed", "skipped"]
+
+
+class RunContext(TypedDict):
+    """Settings shared by every item of one run; Plan makes it, the Map passes it on."""
+
+    run_id: str
+    bucket: str
+    engine: Literal["local", "aws"]
+    model: str
+    output_format: Literal["png", "webp", "jpeg"]
+    runs_prefix: str  # runs/<run_id>/ : items.json, plan.json, records/
+    work_prefix: str  # work/<run_id>/ : intermediate images, expire quickly
+    report_prefix: str  # where report.json / report.csv / index.html go
+    max_bytes: int
+    max_pixels: int
+    url_expiry_seconds: int
+
+
+class WorkItem(TypedDict):
+    """One entry of items.json: what the Map hands to each iteration."""
+
+    item_id: str  # zero-padded index in the plan, unique in the run
+    source: str  # as the user named it, for the report
+    source_key: str  # key in the batch bucket
+    output_key: str  # deterministic, never collides within a run
+
+
+class ItemInput(TypedDict):
+    """The state every per-item task receives (it grows as the steps run)."""
+
+    item: WorkItem
+    run: RunContext
+    validated: NotRequired["ValidatedImage"]
+    resized: NotRequired["ResizedImage"]
+    mask: NotRequired["MaskResult"]
+    error: NotRequired["StateError"]
+
+
+class ValidatedImage(TypedDict):
+    format: str  # JPEG / PNG / WEBP ..., from the magic bytes
+    width: int
+    height: int
+    bytes: int
+    sha256: str
+    frames: int
+
+
+class ResizedImage(TypedDict):
+    model_input_key: str
+    width: int  # of the model-sized copy, padding included
+    height: int
+    original_width: int  # after EXIF orientation
+    original_height: int
+    pad: list[int] | None  # [left, top, right, bottom] padding added for the model
+    notes: list[str]  # e.g. "first frame of 12", "CMYK converted to sRGB"
+
+
+class MaskResult(TypedDict):
+    mask_key: str
+    model: str
+    model_calls: int
+    cached: bool
+
+
+class StateError(TypedDict):
+    """What a Catch puts at ``$.error``."""
+
+    Error: str
+    Cause: str
+
+
+class ErrorInfo(TypedDict):
+    type: str
+    message: str
+
+
+class ItemRecord(TypedDict):
+    """The one record each item ends with; the report is built from these."""
+
+    item_id: str
+    source: str
+    status: ItemStatus
+    output_key: str | None
+    error: ErrorInfo | None
+    width: NotRequired[int]
+    height: NotRequired[int]
+    before_preview_key: NotRequired[str | None]
+    after_preview_key: NotRequired[str | None]
+    notes: NotRequired[list[str]]
+    model_calls: NotRequired[int]
+    cached: NotRequired[bool]
+
+
+class PlanResult(TypedDict):
+    run: RunContext
+    items_bucket: str
+    items_key: str  # runs/<run_id>/items.json, read by the Map's ItemReader
+    total: int  # items in the plan, skipped ones included
+    to_process: int
+    concurrency: int
+
+
+class RunSummary(TypedDict):
+    """The execution's output."""
+
+    run_id: str
+    counts: dict[str, int]
+    report_key: str
+    report_url: str

@@ -1,0 +1,92 @@
+"""S3 data access: the only module that talks to S3 for the Lambdas.
+
+Functions take the client as their first argument so callers (and tests) inject it.
+S3 errors become the errors module's classes so the state machine can tell a missing
+object (permanent) from a throttled bucket (retried).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from lambdas.errors import InputMissingError, StorageUnavailableError
+
+_TRANSIENT_CODES = {"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "503", "500"}
+_MISSING_CODES = {"NoSuchKey", "404", "NotFound"}
+
+
+def _translate(error: Exception, bucket: str, key: str) -> Exception:
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in _MISSING_CODES:
+            return InputMissingError(f"S3 object '{key}' does not exist in bucket '{bucket}'")
+        if code in _TRANSIENT_CODES:
+            return StorageUnavailableError(f"S3 was unavailable for '{key}' ({code}); will retry")
+        return error
+    if isinstance(error, BotoCoreError):
+        return StorageUnavailableError(f"S3 request for '{key}' failed: {error}")
+    return error
+
+
+def read_bytes(s3: Any, bucket: str, key: str) -> bytes:
+    """Return the object's bytes.
+
+    Raises
+    ------
+    InputMissingError
+        If there is no such object.
+    StorageUnavailableError
+        If S3 had a transient fault.
+    """
+    try:
+        return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except (ClientError, BotoCoreError) as error:
+        raise _translate(error, bucket, key) from error
+
+
+def write_bytes(s3: Any, bucket: str, key: str, data: bytes, content_type: str) -> None:
+    """Store ``data`` at ``key`` (an S3 PUT is atomic: readers see all or nothing)."""
+    try:
+        s3.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type)
+    except (ClientError, BotoCoreError) as error:
+        raise _translate(error, bucket, key) from error
+
+
+def read_json(s3: Any, bucket: str, key: str) -> Any:
+    return json.loads(read_bytes(s3, bucket, key))
+
+
+def write_json(s3: Any, bucket: str, key: str, value: Any) -> None:
+    body = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    write_bytes(s3, bucket, key, body, "application/json")
+
+
+def exists(s3: Any, bucket: str, key: str) -> bool:
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+        return True
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code", "") in _MISSING_CODES:
+            return False
+        raise _translate(error, bucket, key) from error
+
+
+def list_keys(s3: Any, bucket: str, prefix: str) -> list[str]:
+    """Every key under ``prefix``, all pages, in S3's (lexicographic) order."""
+    keys: list[str] = []
+    try:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            keys.extend(obj["Key"] for obj in page.get("Contents", []))
+    except (ClientError, BotoCoreError) as error:
+        raise _translate(error, bucket, prefix) from error
+    return keys
+
+
+def presigned_url(s3: Any, bucket: str, key: str, expires_in: int) -> str:
+    """A GET URL for a private object, valid ``expires_in`` seconds (tutorial: 3600)."""
+    return s3.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_in
+    )
