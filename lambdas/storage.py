@@ -14,7 +14,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from lambdas.errors import InputMissingError, StorageUnavailableError
 
-_TRANSIENT_CODES = {"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "503", "500"}
+_TRANSIENT_CODES = {
+    "SlowDown",
+    "ServiceUnavailable",
+    "InternalError",
+    "RequestTimeout",
+    "503",
+    "500",
+}
 _MISSING_CODES = {"NoSuchKey", "404", "NotFound"}
 
 
