@@ -91,6 +91,10 @@ class EmptyMaskError(ItemError):
     """The model found no foreground at all in the image."""
 
 
+class DuplicateSourceError(ItemError):
+    """Recorded, not raised: the source is already in the run, so this entry is skipped."""
+
+
 # --- Retryable: the state machine retries these with backoff ----------------------------
 
 

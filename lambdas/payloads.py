@@ -22,6 +22,7 @@ class RunContext(TypedDict):
     runs_prefix: str  # runs/<run_id>/ : items.json, plan.json, records/
     work_prefix: str  # work/<run_id>/ : intermediate images, expire quickly
     report_prefix: str  # where report.json / report.csv / index.html go
+    output_prefix: str  # cutouts go under it (outputs/)
     max_bytes: int
     max_pixels: int
     url_expiry_seconds: int
@@ -41,10 +42,10 @@ class ItemInput(TypedDict):
 
     item: WorkItem
     run: RunContext
-    validated: NotRequired["ValidatedImage"]
-    resized: NotRequired["ResizedImage"]
-    mask: NotRequired["MaskResult"]
-    error: NotRequired["StateError"]
+    validated: NotRequired[ValidatedImage]
+    resized: NotRequired[ResizedImage]
+    mask: NotRequired[MaskResult]
+    error: NotRequired[StateError]
 
 
 class ValidatedImage(TypedDict):

@@ -1,0 +1,11 @@
+"""Plan Lambda: request → items.json. See ``lambdas.planning``."""
+
+from lambdas import clients, planning
+from lambdas.settings import Settings
+
+
+def handler(event, context=None):
+    run_id = event.get("execution_name") or planning.new_run_id()
+    return planning.plan_run(
+        event.get("request") or {}, run_id=run_id, settings=Settings.from_env(), s3=clients.s3()
+    )

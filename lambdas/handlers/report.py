@@ -1,0 +1,7 @@
+"""Report Lambda. See ``lambdas.run_report``."""
+
+from lambdas import clients, run_report
+
+
+def handler(event, context=None):
+    return run_report.write_run_report(event["run"], s3=clients.s3())

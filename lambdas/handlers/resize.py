@@ -1,0 +1,7 @@
+"""Resize Lambda. See ``lambdas.item_steps.resize``."""
+
+from lambdas import clients, item_steps
+
+
+def handler(event, context=None):
+    return item_steps.resize(event, s3=clients.s3(), model=clients.model(event["run"]["model"]))

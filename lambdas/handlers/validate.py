@@ -1,0 +1,7 @@
+"""Validate Lambda. See ``lambdas.item_steps.validate``."""
+
+from lambdas import clients, item_steps
+
+
+def handler(event, context=None):
+    return item_steps.validate(event, s3=clients.s3())

@@ -1,0 +1,331 @@
+"""Plan a run: turn a request into the list of items the Map processes.
+
+A request names a prefix (``{"prefix": "s3://bucket/inputs/"}``), a manifest
+(``{"manifest": "s3://bucket/manifests/spring.json"}``) or, as in the tutorial, one
+key (``{"input_key": "inputs/cat.png"}``). Plan refuses a bad request or manifest
+before any work, de-duplicates sources, gives every item an output key that never
+collides, and writes ``items.json`` (what the Map reads) and ``plan.json`` (every
+item, for the report).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from lambdas import records, storage
+from lambdas.errors import (
+    ConfigError,
+    DuplicateSourceError,
+    InputMissingError,
+    ManifestError,
+    ModelUnusableError,
+    SourceNotFoundError,
+)
+from lambdas.models import model_names
+from lambdas.payloads import ItemRecord, PlanResult, RunContext, WorkItem
+from lambdas.settings import RESERVED_PREFIXES, Settings
+from manifests.parsing import MANIFEST_OPTIONS, manifest_kind, parse_manifest
+
+#: Files that operating systems leave in photo folders; never items.
+JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
+REQUEST_OPTIONS = MANIFEST_OPTIONS
+_EXTENSIONS = {"png": "png", "webp": "webp", "jpeg": "jpg"}
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source as the user named it and the bucket key it resolves to."""
+
+    display: str
+    key: str
+    relative: str  # path under the output prefix, before the suffix is added
+    output: str | None = None
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """A sortable, unique run id such as ``20261124T142200Z-3f9a1c``."""
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+def run_context(run_id: str, settings: Settings) -> RunContext:
+    return RunContext(
+        run_id=run_id,
+        bucket=settings.bucket,
+        engine="local" if settings.engine == "local" else "aws",
+        model=settings.model,
+        output_format=settings.output_format,  # type: ignore[typeddict-item]
+        runs_prefix=f"runs/{run_id}/",
+        work_prefix=f"work/{run_id}/",
+        report_prefix=f"reports/{run_id}/",
+        output_prefix=settings.output_prefix,
+        max_bytes=settings.max_bytes,
+        max_pixels=settings.max_pixels,
+        url_expiry_seconds=settings.url_expiry_seconds,
+    )
+
+
+def plan_run(request: dict[str, Any], *, run_id: str, settings: Settings, s3: Any) -> PlanResult:
+    """Plan the run and write its items; raise a ``PlanError`` if it cannot start.
+
+    Raises
+    ------
+    ManifestError, SourceNotFoundError, ConfigError, ModelUnusableError
+        Before anything is written.
+    """
+    if not isinstance(request, dict):
+        raise ConfigError(
+            "the request must be a JSON object with 'prefix', 'manifest' or 'input_key'"
+        )
+    named = [key for key in ("prefix", "manifest", "input_key") if request.get(key)]
+    if len(named) != 1:
+        raise ConfigError(
+            "the request must name exactly one of 'prefix', 'manifest' or 'input_key'"
+            + (f" (it names {', '.join(named)})" if named else "")
+        )
+    options = request.get("options") or {}
+    if not isinstance(options, dict):
+        raise ConfigError("'options' must be an object")
+    unknown = sorted(set(options) - set(REQUEST_OPTIONS))
+    if unknown:
+        raise ConfigError(f"unknown option {unknown[0]!r}; known: {', '.join(REQUEST_OPTIONS)}")
+
+    kind = named[0]
+    if kind == "prefix":
+        sources = _sources_from_prefix(str(request["prefix"]), settings, s3)
+    elif kind == "input_key":
+        sources = [_source_from_key(str(request["input_key"]), settings, s3)]
+    else:
+        manifest_sources, manifest_options = _sources_from_manifest(
+            str(request["manifest"]), settings, s3
+        )
+        sources = manifest_sources
+        settings = settings.with_options(manifest_options)
+    settings = settings.with_options(options)
+    if settings.model not in model_names():
+        raise ModelUnusableError(
+            f"unknown model {settings.model!r}: choose one of {', '.join(model_names())}"
+        )
+
+    run = run_context(run_id, settings)
+    items, skipped = _items(sources, settings)
+    to_process = [item for item in items if item["item_id"] not in skipped]
+
+    storage.write_json(s3, run["bucket"], f"{run['runs_prefix']}plan.json", {"items": items})
+    items_key = f"{run['runs_prefix']}items.json"
+    storage.write_json(s3, run["bucket"], items_key, to_process)
+    for item in items:
+        reason = skipped.get(item["item_id"])
+        if reason:
+            records.write_record(s3, run, _skipped_record(item, reason))
+
+    return PlanResult(
+        run=run,
+        items_bucket=run["bucket"],
+        items_key=items_key,
+        total=len(items),
+        to_process=len(to_process),
+        concurrency=settings.concurrency,
+    )
+
+
+def _skipped_record(item: WorkItem, reason: str) -> ItemRecord:
+    return ItemRecord(
+        item_id=item["item_id"],
+        source=item["source"],
+        status="skipped",
+        output_key=None,
+        error={"type": DuplicateSourceError.__name__, "message": reason},
+    )
+
+
+def parse_s3_uri(uri: str) -> tuple[str, str]:
+    """``s3://bucket/key`` → ``(bucket, key)``."""
+    match = re.fullmatch(r"s3://([^/]+)/?(.*)", uri.strip())
+    if not match:
+        raise ConfigError(f"{uri!r} is not an s3:// URI (expected s3://bucket/key)")
+    return match.group(1), match.group(2)
+
+
+def _check_bucket(bucket: str, uri: str, settings: Settings) -> None:
+    if bucket != settings.bucket:
+        raise ConfigError(
+            f"{uri} is outside this run's bucket: only s3://{settings.bucket}/ can be read"
+        )
+
+
+def _readable(key: str, settings: Settings) -> str | None:
+    """Why ``key`` may not be read as a source, or ``None`` if it may."""
+    parts = key.split("/")
+    if key.startswith("/") or ".." in parts or "." in parts:
+        return "a relative path without '..' segments is required"
+    for reserved in RESERVED_PREFIXES:
+        if key.startswith(reserved):
+            return f"'{reserved}' holds bgremove's own files"
+    if settings.input_prefix and not key.startswith(settings.input_prefix):
+        return f"sources must be under '{settings.input_prefix}'"
+    return None
+
+
+def _sources_from_prefix(uri: str, settings: Settings, s3: Any) -> list[Source]:
+    bucket, prefix = parse_s3_uri(uri)
+    _check_bucket(bucket, uri, settings)
+    if prefix and not prefix.endswith("/"):
+        # "inputs/cats" means the folder, not every key starting with "cats".
+        prefix += "/"
+    why = _readable(prefix or "x", settings) if prefix else None
+    if why or (settings.input_prefix and not prefix.startswith(settings.input_prefix)):
+        raise ConfigError(
+            f"cannot read {uri}: {why or f'sources must be under {settings.input_prefix}'}"
+        )
+    keys = [
+        key
+        for key in storage.list_keys(s3, bucket, prefix)
+        if not key.endswith("/") and not _is_junk(key) and _readable(key, settings) is None
+    ]
+    if not keys:
+        raise SourceNotFoundError(f"no files under {uri}")
+    return [
+        Source(display=key[len(prefix) :], key=key, relative=key[len(prefix) :]) for key in keys
+    ]
+
+
+def _is_junk(key: str) -> bool:
+    name = posixpath.basename(key)
+    return name.startswith(".") or name.lower() in JUNK_NAMES
+
+
+def _source_from_key(key: str, settings: Settings, s3: Any) -> Source:
+    key = key.strip()
+    why = _readable(key, settings)
+    if why:
+        raise ConfigError(f"cannot read '{key}': {why}")
+    if not storage.exists(s3, settings.bucket, key):
+        # The tutorial's error for a missing input_key.
+        raise SourceNotFoundError(f"S3 object '{key}' does not exist in bucket '{settings.bucket}'")
+    return Source(display=key, key=key, relative=_relative(key, settings))
+
+
+def _relative(key: str, settings: Settings) -> str:
+    prefix = settings.input_prefix
+    return key[len(prefix) :] if prefix and key.startswith(prefix) else key
+
+
+def _sources_from_manifest(
+    uri: str, settings: Settings, s3: Any
+) -> tuple[list[Source], dict[str, Any]]:
+    bucket, key = parse_s3_uri(uri)
+    _check_bucket(bucket, uri, settings)
+    name = posixpath.basename(key) or key
+    if manifest_kind(name) is None:
+        raise ManifestError(f"manifest {uri}: use a .json or .csv file")
+    try:
+        data = storage.read_bytes(s3, bucket, key)
+    except InputMissingError:
+        raise SourceNotFoundError(f"manifest {uri} does not exist") from None
+    manifest = parse_manifest(data, name=name)
+    sources = []
+    for entry in manifest.entries:
+        source_key = entry.source
+        if source_key.startswith("s3://"):
+            entry_bucket, source_key = parse_s3_uri(source_key)
+            if entry_bucket != settings.bucket:
+                raise ManifestError(
+                    f"manifest {name}, {entry.where}: {entry.source} is outside this run's bucket: "
+                    f"only s3://{settings.bucket}/ can be read"
+                )
+        why = _readable(source_key, settings)
+        if why:
+            raise ManifestError(
+                f"manifest {name}, {entry.where}: cannot read {entry.source!r}: {why}"
+            )
+        if entry.output is not None:
+            parts = entry.output.split("/")
+            if entry.output.startswith("/") or ".." in parts:
+                raise ManifestError(
+                    f"manifest {name}, {entry.where}: output {entry.output!r} must be a relative path without '..'"
+                )
+        sources.append(
+            Source(
+                display=entry.source,
+                key=source_key,
+                relative=_relative(source_key, settings),
+                output=entry.output,
+            )
+        )
+    return sources, manifest.options
+
+
+def _items(sources: list[Source], settings: Settings) -> tuple[list[WorkItem], dict[str, str]]:
+    """Number the sources, mark duplicates skipped, and give each a unique output key."""
+    width = max(6, len(str(len(sources))))
+    first_by_key: dict[str, str] = {}
+    skipped: dict[str, str] = {}
+    ids = [f"{index + 1:0{width}d}" for index in range(len(sources))]
+    for item_id, source in zip(ids, sources, strict=True):
+        if source.key in first_by_key:
+            skipped[item_id] = (
+                f"duplicate of item {first_by_key[source.key]}: '{source.display}' is already in this run"
+            )
+        else:
+            first_by_key[source.key] = item_id
+
+    extension = _EXTENSIONS[settings.output_format]
+    wanted: dict[str, str] = {}
+    for item_id, source in zip(ids, sources, strict=True):
+        if item_id not in skipped:
+            wanted[item_id] = _output_key(source, settings.output_prefix, extension, with_ext=False)
+    # Same-named files in one folder (cat.jpg, cat.png) would collide: keep their extensions.
+    by_output: dict[str, list[str]] = defaultdict(list)
+    for item_id, output in wanted.items():
+        by_output[output].append(item_id)
+    source_of = dict(zip(ids, sources, strict=True))
+    final: dict[str, str] = {}
+    for output, item_ids in by_output.items():
+        for item_id in item_ids:
+            if len(item_ids) == 1:
+                final[item_id] = output
+            else:
+                final[item_id] = _output_key(
+                    source_of[item_id], settings.output_prefix, extension, with_ext=True
+                )
+    # Anything still colliding (e.g. two manifest rows asking for one output) gets its id.
+    seen: dict[str, int] = defaultdict(int)
+    for output in final.values():
+        seen[output] += 1
+    for item_id, output in final.items():
+        if seen[output] > 1:
+            stem, dot, ext = output.rpartition(".")
+            final[item_id] = f"{stem}_{item_id}{dot}{ext}"
+
+    items = [
+        WorkItem(
+            item_id=item_id,
+            source=source.display,
+            source_key=source.key,
+            output_key=final.get(item_id, ""),
+        )
+        for item_id, source in zip(ids, sources, strict=True)
+    ]
+    return items, skipped
+
+
+def _output_key(source: Source, output_prefix: str, extension: str, *, with_ext: bool) -> str:
+    if source.output:
+        stem = posixpath.splitext(source.output)[0]
+        return f"{output_prefix}{stem}.{extension}"
+    folder, name = posixpath.split(source.relative)
+    stem, ext = posixpath.splitext(name)
+    if with_ext and ext:
+        stem = f"{stem}_{ext.lstrip('.').lower()}"
+    return (
+        posixpath.join(output_prefix + folder, f"{stem}_bg_removed.{extension}")
+        if folder
+        else (f"{output_prefix}{stem}_bg_removed.{extension}")
+    )

@@ -1,0 +1,174 @@
+"""Read a batch manifest (JSON or CSV) into entries, refusing bad ones early.
+
+A JSON manifest is a list of sources, or ``{"items": [...], "options": {...}}``
+where an item is a source string or ``{"source": ..., "output": ...}``. A CSV
+manifest has a header row with a ``source`` column (and optionally ``output``).
+Every error names the manifest and the index (JSON) or line (CSV) that is wrong.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from lambdas.errors import ManifestError
+
+#: Options a manifest may set for its run; anything else is refused.
+MANIFEST_OPTIONS = ("model", "format", "concurrency", "url_expiry_seconds")
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """One item as the manifest names it."""
+
+    source: str
+    output: str | None
+    where: str  # "index 3" or "line 5", for error messages
+
+
+@dataclass(frozen=True)
+class Manifest:
+    entries: list[ManifestEntry]
+    options: dict[str, Any]
+
+
+def manifest_kind(name: str) -> str | None:
+    """``"json"`` or ``"csv"`` from the file name, else ``None``."""
+    lowered = name.lower()
+    if lowered.endswith(".json"):
+        return "json"
+    if lowered.endswith(".csv"):
+        return "csv"
+    return None
+
+
+def parse_manifest(data: bytes, *, name: str) -> Manifest:
+    """Parse a manifest's bytes.
+
+    Raises
+    ------
+    ManifestError
+        If it does not parse, names no items, or an item is malformed.
+    """
+    kind = manifest_kind(name)
+    if kind is None:
+        raise ManifestError(f"manifest {name}: use a .json or .csv file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ManifestError(f"manifest {name}: not UTF-8 text ({error.reason})") from None
+    manifest = _parse_json(text, name) if kind == "json" else _parse_csv(text, name)
+    if not manifest.entries:
+        raise ManifestError(f"manifest {name} names no items")
+    return manifest
+
+
+def _parse_json(text: str, name: str) -> Manifest:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ManifestError(
+            f"manifest {name}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+        ) from None
+    options: dict[str, Any] = {}
+    if isinstance(document, dict):
+        unknown = sorted(set(document) - {"items", "options"})
+        if unknown:
+            raise ManifestError(
+                f"manifest {name}: unknown key {unknown[0]!r}; expected 'items' and optional 'options'"
+            )
+        if "items" not in document:
+            raise ManifestError(f"manifest {name}: missing 'items' (a list of sources)")
+        options = document.get("options") or {}
+        if not isinstance(options, dict):
+            raise ManifestError(f"manifest {name}: 'options' must be an object")
+        unknown = sorted(set(options) - set(MANIFEST_OPTIONS))
+        if unknown:
+            raise ManifestError(
+                f"manifest {name}: unknown option {unknown[0]!r}; known: {', '.join(MANIFEST_OPTIONS)}"
+            )
+        document = document["items"]
+    if not isinstance(document, list):
+        raise ManifestError(
+            f"manifest {name}: expected a list of sources or an object with 'items'"
+        )
+    entries = [_json_entry(value, index, name) for index, value in enumerate(document)]
+    return Manifest(entries=entries, options=options)
+
+
+def _json_entry(value: Any, index: int, name: str) -> ManifestEntry:
+    where = f"index {index}"
+    if isinstance(value, str):
+        return ManifestEntry(source=_clean(value, where, name), output=None, where=where)
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - {"source", "output"})
+        if unknown:
+            raise ManifestError(
+                f"manifest {name}, {where}: unknown key {unknown[0]!r}; expected 'source' and optional 'output'"
+            )
+        source = value.get("source")
+        if not isinstance(source, str):
+            raise ManifestError(f"manifest {name}, {where}: 'source' must be a string")
+        output = value.get("output")
+        if output is not None and not isinstance(output, str):
+            raise ManifestError(f"manifest {name}, {where}: 'output' must be a string")
+        return ManifestEntry(
+            source=_clean(source, where, name),
+            output=_clean(output, where, name) if output else None,
+            where=where,
+        )
+    raise ManifestError(
+        f"manifest {name}, {where}: expected a source string or an object, got {type(value).__name__}"
+    )
+
+
+def _parse_csv(text: str, name: str) -> Manifest:
+    reader = csv.DictReader(io.StringIO(text))
+    try:
+        header = reader.fieldnames
+    except csv.Error as error:
+        raise ManifestError(f"manifest {name}, line 1: {error}") from None
+    if not header:
+        raise ManifestError(
+            f"manifest {name} is empty: expected a header row with a 'source' column"
+        )
+    columns = [column.strip().lower() for column in header]
+    if "source" not in columns:
+        raise ManifestError(
+            f"manifest {name}, line 1: no 'source' column in the header ({', '.join(header)})"
+        )
+    reader.fieldnames = columns
+    entries = []
+    try:
+        for row in reader:
+            where = f"line {reader.line_num}"
+            source = (row.get("source") or "").strip()
+            if not source:
+                if not any(
+                    (value or "").strip() for value in row.values() if isinstance(value, str)
+                ):
+                    continue  # a blank line is not an item
+                raise ManifestError(f"manifest {name}, {where}: empty 'source'")
+            output = (row.get("output") or "").strip() or None
+            entries.append(
+                ManifestEntry(
+                    source=_clean(source, where, name),
+                    output=_clean(output, where, name) if output else None,
+                    where=where,
+                )
+            )
+    except csv.Error as error:
+        raise ManifestError(f"manifest {name}, line {reader.line_num}: {error}") from None
+    return Manifest(entries=entries, options={})
+
+
+def _clean(value: str, where: str, name: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ManifestError(f"manifest {name}, {where}: empty source")
+    if any(ord(char) < 32 for char in value):
+        raise ManifestError(f"manifest {name}, {where}: control character in {value!r}")
+    return value
