@@ -1,0 +1,48 @@
+# bgremove: the project's interface. `make run` and `make test` set up .venv themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SAMPLES := samples
+OUT ?= cutouts
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+
+.PHONY: help venv run test test-fast lint format bench synth deploy clean
+
+help:
+	@echo "make run      process the sample photos on the local engine (writes ./$(OUT)/)"
+	@echo "make test     run the whole test suite"
+	@echo "make bench    engine overhead benchmark (prints a table)"
+	@echo "make lint     ruff"
+	@echo "make synth    CDK template + cfn-lint + cdk-nag (no AWS account needed)"
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/bgremove run $(SAMPLES) --out $(OUT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow and not browser"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.engine_overhead
+
+clean:
+	rm -rf $(VENV) cdk.out .pytest_cache .ruff_cache $(OUT)

@@ -1,0 +1,160 @@
+"""The ``bgremove`` command line.
+
+``bgremove run SOURCE`` processes a folder, an image or a manifest on the local
+engine. Exit codes: 0 every item succeeded or was skipped, 1 an item failed (the
+report says which and why), 2 nothing could start (and nothing was written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from lambdas import errors
+from lambdas.settings import OUTPUT_FORMATS
+
+EXIT_OK, EXIT_ITEMS_FAILED, EXIT_REFUSED = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bgremove",
+        description="Remove the background of every image in a folder, a manifest or an S3 prefix.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="process a folder, an image or a manifest on the local engine (no AWS account)",
+        description="Run the batch workflow on the local engine and write cutouts, "
+        "report.json, report.csv and index.html into --out.",
+    )
+    run.add_argument("source", type=Path, help="a folder of images, one image, or a .json/.csv manifest")
+    run.add_argument("--out", type=Path, default=Path("cutouts"), help="output folder (default: ./cutouts)")
+    run.add_argument("--model", default=None, help="background-removal model (default: local)")
+    run.add_argument("--format", choices=OUTPUT_FORMATS, default=None, help="output format (default: png)")
+    run.add_argument("--concurrency", type=int, default=None, help="images in flight at once (default: 8)")
+    run.add_argument(
+        "--url-expiry", type=int, default=None, metavar="SECONDS",
+        help="presigned URL lifetime for S3 runs (default: 3600)",
+    )
+    run.add_argument("--quiet", action="store_true", help="no progress bar, only the summary")
+    run.add_argument("--json", action="store_true", help="print the summary as JSON")
+    run.set_defaults(func=run_command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except errors.PlanError as error:
+        print(f"bgremove: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from cli.progress import ProgressBar
+    from workflow.local_engine import LocalEngine
+
+    if not args.source.exists():
+        print(f"bgremove: {args.source} does not exist", file=sys.stderr)
+        return EXIT_REFUSED
+    if args.out.exists() and not args.out.is_dir():
+        print(f"bgremove: --out {args.out} is a file, not a folder", file=sys.stderr)
+        return EXIT_REFUSED
+    if args.concurrency is not None and args.concurrency < 1:
+        print("bgremove: --concurrency must be at least 1", file=sys.stderr)
+        return EXIT_REFUSED
+
+    bar = ProgressBar(enabled=not args.quiet and not args.json)
+    engine = LocalEngine(
+        model=args.model,
+        output_format=args.format,
+        concurrency=args.concurrency,
+        url_expiry_seconds=args.url_expiry,
+        on_progress=bar.update,
+    )
+    started = time.monotonic()
+    try:
+        outcome = engine.run(args.source, args.out)
+    finally:
+        bar.close()
+    elapsed = time.monotonic() - started
+
+    if args.json:
+        print(json.dumps(_summary(outcome, elapsed), indent=2))
+        return outcome.exit_code
+    _print_outcome(outcome, elapsed)
+    return outcome.exit_code
+
+
+def _summary(outcome, elapsed: float) -> dict:
+    return {
+        "status": outcome.status,
+        "run_id": outcome.run_id,
+        "counts": outcome.counts,
+        "error": {"type": outcome.error_type, "message": outcome.error_message}
+        if outcome.error_type
+        else None,
+        "report": str(outcome.report_path) if outcome.report_path else None,
+        "seconds": round(elapsed, 2),
+        "exit_code": outcome.exit_code,
+    }
+
+
+def _print_outcome(outcome, elapsed: float) -> None:
+    if outcome.status == "refused":
+        print(f"bgremove: cannot start: {outcome.error_message} ({outcome.error_type})", file=sys.stderr)
+        print("Nothing was processed and nothing was written.", file=sys.stderr)
+        return
+    if outcome.status == "failed":
+        print(
+            f"bgremove: the workflow stopped before its report: {outcome.error_type}: "
+            f"{outcome.error_message}",
+            file=sys.stderr,
+        )
+        _print_unexpected(outcome)
+        return
+    counts = outcome.counts
+    head = "Interrupted" if outcome.status == "interrupted" else "Done"
+    print(
+        f"{head} in {elapsed:.1f} s: {counts.get('succeeded', 0)} succeeded, "
+        f"{counts.get('failed', 0)} failed, {counts.get('skipped', 0)} skipped "
+        f"(of {counts.get('total', 0)})"
+    )
+    if outcome.report_path and outcome.report_path.exists():
+        _print_failures(outcome.report_path.with_name("report.json"))
+        print(f"Cutouts and report: {outcome.out_dir}/")
+        print(f"Open the contact sheet: {outcome.report_path}")
+    _print_unexpected(outcome)
+
+
+def _print_failures(report_json: Path, limit: int = 10) -> None:
+    try:
+        report = json.loads(report_json.read_text())
+    except (OSError, ValueError):
+        return
+    failed = [item for item in report.get("items", []) if item.get("status") == "failed"]
+    for item in failed[:limit]:
+        error = item.get("error") or {}
+        print(f"  failed  {item['source']}: {error.get('message')} ({error.get('type')})")
+    if len(failed) > limit:
+        print(f"  … and {len(failed) - limit} more failures: see report.csv")
+
+
+def _print_unexpected(outcome) -> None:
+    if outcome.unexpected_errors:
+        print(
+            f"bgremove: {len(outcome.unexpected_errors)} unexpected error(s) (a bug: please report it). First:",
+            file=sys.stderr,
+        )
+        print(outcome.unexpected_errors[0], file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

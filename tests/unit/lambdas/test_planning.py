@@ -1,0 +1,113 @@
+import json
+
+import pytest
+
+from lambdas import storage
+from lambdas.errors import ConfigError, ManifestError, ModelUnusableError, SourceNotFoundError
+from lambdas.planning import plan_run
+from lambdas.settings import Settings
+
+SETTINGS = Settings(bucket="batch", engine="aws", model="local")
+
+
+def put(s3, *keys):
+    for key in keys:
+        s3.put_object(Bucket="batch", Key=key, Body=b"x")
+
+
+def planned(s3, result):
+    return storage.read_json(s3, "batch", result["items_key"])
+
+
+def test_prefix_lists_every_file_and_skips_junk(s3):
+    put(s3, "inputs/a.png", "inputs/sub/b.jpg", "inputs/.DS_Store", "inputs/Thumbs.db", "other/c.png")
+    result = plan_run({"prefix": "s3://batch/inputs/"}, run_id="r1", settings=SETTINGS, s3=s3)
+    items = planned(s3, result)
+    assert [item["source"] for item in items] == ["a.png", "sub/b.jpg"]
+    assert [item["output_key"] for item in items] == [
+        "outputs/a_bg_removed.png",
+        "outputs/sub/b_bg_removed.png",
+    ]
+    assert result["total"] == result["to_process"] == 2
+    assert result["run"]["runs_prefix"] == "runs/r1/"
+
+
+def test_same_names_in_different_folders_and_same_stem_never_collide(s3):
+    put(s3, "inputs/x/cat.png", "inputs/y/cat.png", "inputs/cat.jpg", "inputs/cat.png", "inputs/dog.png")
+    result = plan_run({"prefix": "s3://batch/inputs"}, run_id="r1", settings=SETTINGS, s3=s3)
+    outputs = [item["output_key"] for item in planned(s3, result)]
+    assert len(set(outputs)) == len(outputs) == 5
+    assert "outputs/cat_jpg_bg_removed.png" in outputs
+    assert "outputs/cat_png_bg_removed.png" in outputs
+    assert "outputs/x/cat_bg_removed.png" in outputs
+    assert "outputs/dog_bg_removed.png" in outputs
+
+
+def test_manifest_duplicates_are_skipped_with_a_record(s3):
+    put(s3, "inputs/a.png", "inputs/b.png")
+    manifest = ["inputs/a.png", "s3://batch/inputs/b.png", "inputs/a.png"]
+    s3.put_object(Bucket="batch", Key="manifests/m.json", Body=json.dumps(manifest))
+    result = plan_run({"manifest": "s3://batch/manifests/m.json"}, run_id="r1", settings=SETTINGS, s3=s3)
+    assert result["total"] == 3 and result["to_process"] == 2
+    record = storage.read_json(s3, "batch", "runs/r1/records/000003.json")
+    assert record["status"] == "skipped"
+    assert "duplicate of item 000001" in record["error"]["message"]
+    every = storage.read_json(s3, "batch", "runs/r1/plan.json")["items"]
+    assert [item["item_id"] for item in every] == ["000001", "000002", "000003"]
+
+
+def test_manifest_options_and_request_options(s3):
+    put(s3, "inputs/a.png")
+    document = {"items": ["inputs/a.png"], "options": {"format": "webp", "concurrency": 3}}
+    s3.put_object(Bucket="batch", Key="manifests/m.json", Body=json.dumps(document))
+    request = {"manifest": "s3://batch/manifests/m.json", "options": {"concurrency": 5}}
+    result = plan_run(request, run_id="r1", settings=SETTINGS, s3=s3)
+    assert result["concurrency"] == 5  # the request wins over the manifest
+    assert result["run"]["output_format"] == "webp"
+    assert planned(s3, result)[0]["output_key"] == "outputs/a_bg_removed.webp"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("s3://elsewhere/inputs/a.png", "index 1: s3://elsewhere/inputs/a.png is outside this run's bucket"),
+        ("inputs/../runs/x.json", "index 1: cannot read"),
+        ("outputs/a.png", "index 1: cannot read 'outputs/a.png'"),
+        ("photos/a.png", "sources must be under 'inputs/'"),
+    ],
+)
+def test_manifest_naming_unreadable_sources_is_refused_before_any_write(s3, source, expected):
+    s3.put_object(Bucket="batch", Key="manifests/m.json", Body=json.dumps(["inputs/a.png", source]))
+    with pytest.raises(ManifestError) as raised:
+        plan_run({"manifest": "s3://batch/manifests/m.json"}, run_id="r1", settings=SETTINGS, s3=s3)
+    assert expected in str(raised.value)
+    assert storage.list_keys(s3, "batch", "runs/") == []
+
+
+def test_tutorial_input_key_and_its_missing_key_error(s3):
+    put(s3, "inputs/cat.png")
+    result = plan_run({"input_key": "inputs/cat.png"}, run_id="r1", settings=SETTINGS, s3=s3)
+    assert planned(s3, result)[0]["source_key"] == "inputs/cat.png"
+    with pytest.raises(SourceNotFoundError) as raised:
+        plan_run({"input_key": "nonexistent/image.png"}, run_id="r2", settings=Settings(bucket="batch", input_prefix=""), s3=s3)
+    assert str(raised.value) == "S3 object 'nonexistent/image.png' does not exist in bucket 'batch'"
+
+
+@pytest.mark.parametrize(
+    ("request_", "error", "text"),
+    [
+        ({}, ConfigError, "exactly one of"),
+        ({"prefix": "s3://batch/inputs/", "manifest": "s3://batch/m.json"}, ConfigError, "names prefix, manifest"),
+        ({"prefix": "s3://batch/inputs/empty/"}, SourceNotFoundError, "no files under"),
+        ({"prefix": "batch/inputs"}, ConfigError, "not an s3:// URI"),
+        ({"manifest": "s3://batch/manifests/none.json"}, SourceNotFoundError, "does not exist"),
+        ({"prefix": "s3://batch/inputs/", "options": {"model": "magic"}}, ModelUnusableError, "unknown model 'magic'"),
+        ({"prefix": "s3://batch/inputs/", "options": {"format": "gif"}}, ConfigError, "format 'gif'"),
+        ({"prefix": "s3://batch/inputs/", "options": {"speed": 3}}, ConfigError, "unknown option 'speed'"),
+    ],
+)
+def test_bad_requests_are_refused(s3, request_, error, text):
+    put(s3, "inputs/a.png")
+    with pytest.raises(error) as raised:
+        plan_run(request_, run_id="r1", settings=SETTINGS, s3=s3)
+    assert text in str(raised.value)

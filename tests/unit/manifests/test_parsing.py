@@ -1,0 +1,53 @@
+import json
+
+import pytest
+
+from lambdas.errors import ManifestError
+from manifests.parsing import parse_manifest
+
+
+def test_json_list_of_sources():
+    manifest = parse_manifest(b'["inputs/a.png", "inputs/b.jpg"]', name="m.json")
+    assert [entry.source for entry in manifest.entries] == ["inputs/a.png", "inputs/b.jpg"]
+    assert manifest.entries[1].where == "index 1"
+
+
+def test_json_object_with_items_outputs_and_options():
+    document = {
+        "items": ["a.png", {"source": "b.png", "output": "shop/b.png"}],
+        "options": {"format": "webp", "concurrency": 4},
+    }
+    manifest = parse_manifest(json.dumps(document).encode(), name="m.json")
+    assert manifest.entries[1].output == "shop/b.png"
+    assert manifest.options == {"format": "webp", "concurrency": 4}
+
+
+def test_csv_with_source_and_output_columns_skips_blank_lines():
+    data = b"Source,output\ninputs/a.png,\n\ninputs/b.png,out/b.png\n"
+    manifest = parse_manifest(data, name="m.csv")
+    assert [(e.source, e.output, e.where) for e in manifest.entries] == [
+        ("inputs/a.png", None, "line 2"),
+        ("inputs/b.png", "out/b.png", "line 4"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "expected"),
+    [
+        (b'["a.png", 3]', "m.json", "index 1"),
+        (b'["a.png", {"src": "b.png"}]', "m.json", "index 1: unknown key 'src'"),
+        (b'{"items": ["a.png"], "options": {"colour": "red"}}', "m.json", "unknown option 'colour'"),
+        (b'["a.png",', "m.json", "invalid JSON at line 1"),
+        (b"[]", "m.json", "names no items"),
+        (b"path\na.png\n", "m.csv", "line 1: no 'source' column"),
+        (b"source,output\na.png,\n,x.png\n", "m.csv", "line 3: empty 'source'"),
+        (b"", "m.csv", "is empty"),
+        (b"\xff\xfe\x00", "m.json", "not UTF-8"),
+        (b'["a.png"]', "m.txt", "use a .json or .csv file"),
+    ],
+)
+def test_bad_manifests_name_the_place(data, name, expected):
+    with pytest.raises(ManifestError) as raised:
+        parse_manifest(data, name=name)
+    assert expected in str(raised.value)
+    assert name in str(raised.value)

@@ -1,0 +1,407 @@
+"""Run the real definition on moto's Step Functions interpreter and in-memory S3.
+
+The local engine is what ``bgremove run`` uses: it copies the user's files into a
+moto bucket, starts an execution of ``build_definition`` (the same document CDK
+deploys), runs each Lambda's handler in-process when the interpreter invokes it,
+and copies the cutouts and the report back out. No Docker, no AWS account.
+
+How the interpreter reaches our handlers: it calls Lambda through a boto3 client
+made from boto3's default session, so a ``before-call.lambda.Invoke`` hook on that
+session answers the call with the handler's result (or its error, as Lambda would
+report it: ``FunctionError: Unhandled`` and ``{"errorType", "errorMessage"}``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import os
+import threading
+import time
+import traceback
+import urllib.parse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.awsrequest import AWSResponse
+from botocore.response import StreamingBody
+
+from lambdas import clients, errors
+from manifests.parsing import manifest_kind, parse_manifest
+from workflow import moto_workarounds
+from workflow.definition import FUNCTIONS, WorkflowSettings, build_definition
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+BUCKET = "bgremove-local"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/bgremove-local"
+
+#: Files people keep next to photos that are never items.
+_SKIP_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
+
+
+def function_arn(name: str) -> str:
+    return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:bgremove-{name.replace('_', '-')}"
+
+
+def _handler_for(name: str) -> Callable[[dict, Any], Any]:
+    return importlib.import_module(f"lambdas.handlers.{name}").handler
+
+
+@dataclass
+class Progress:
+    """Counts the engine keeps while a run goes on (read by the progress bar)."""
+
+    total: int | None = None
+    succeeded: int = 0
+    failed: int = 0
+    skipped: int = 0
+    started: float = field(default_factory=time.monotonic)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def done(self) -> int:
+        return self.succeeded + self.failed
+
+
+@dataclass
+class RunOutcome:
+    """What a local run ended with.
+
+    ``status`` is ``"finished"`` (the report was written), ``"refused"`` (the run could
+    not start: bad request, manifest or model; nothing was written), ``"failed"``
+    (the workflow broke before the report) or ``"interrupted"``.
+    """
+
+    status: str
+    run_id: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    error_type: str | None = None
+    error_message: str | None = None
+    out_dir: Path | None = None
+    report_path: Path | None = None
+    unexpected_errors: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        if self.status == "refused":
+            return 2
+        if self.status == "finished" and not self.counts.get("failed"):
+            return 0
+        return 1
+
+
+class LambdaInvoker:
+    """Answers the interpreter's Lambda Invoke calls with our handlers, in-process."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.handlers = {function_arn(name): _handler_for(name) for name in FUNCTIONS}
+        self.progress = progress
+        self.unexpected_errors: list[str] = []
+        self.plan_result: dict | None = None
+
+    def __call__(self, params: dict, model: Any, **_: Any) -> tuple[AWSResponse, dict]:
+        path = params["url_path"]
+        function = urllib.parse.unquote(path.split("/functions/", 1)[1].split("/", 1)[0])
+        handler = self.handlers.get(function)
+        event = json.loads(params.get("body") or b"{}")
+        if handler is None:
+            return self._error(
+                "ResourceNotFoundException", f"no handler for {function}", function=function
+            )
+        try:
+            result = handler(event, None)
+        except Exception as error:  # the Lambda runtime reports every exception the same way
+            if not isinstance(error, errors.BgRemoveError):
+                self.unexpected_errors.append(
+                    f"{function}: {''.join(traceback.format_exception(error)).strip()}"
+                )
+            self._count(function, failed=True)
+            return self._error(type(error).__name__, str(error), function=function)
+        self._count(function, result=result)
+        return self._ok(result)
+
+    def _count(self, function: str, *, result: Any = None, failed: bool = False) -> None:
+        progress = self.progress
+        with progress.lock:
+            if function == function_arn("plan") and not failed:
+                self.plan_result = result
+                progress.total = result["to_process"]
+                progress.skipped = result["total"] - result["to_process"]
+            elif function == function_arn("store") and not failed:
+                progress.succeeded += 1
+            elif function == function_arn("record_failure") and not failed:
+                progress.failed += 1
+
+    @staticmethod
+    def _ok(result: Any) -> tuple[AWSResponse, dict]:
+        raw = json.dumps(result).encode()
+        parsed = {"StatusCode": 200, "Payload": StreamingBody(io.BytesIO(raw), len(raw))}
+        return AWSResponse("", 200, {}, None), parsed
+
+    @staticmethod
+    def _error(error_type: str, message: str, *, function: str) -> tuple[AWSResponse, dict]:
+        raw = json.dumps({"errorType": error_type, "errorMessage": message}).encode()
+        parsed = {
+            "StatusCode": 200,
+            "FunctionError": "Unhandled",
+            "Payload": StreamingBody(io.BytesIO(raw), len(raw)),
+        }
+        return AWSResponse("", 200, {"X-Amz-Function-Error": "Unhandled"}, None), parsed
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@dataclass
+class LocalEngine:
+    """Runs batches on the local engine.
+
+    Parameters
+    ----------
+    model, output_format, concurrency
+        The run's options (``None`` = the defaults in ``lambdas.settings``).
+    retry_clock_scale
+        Multiplies every retry wait (1.0 = as on AWS); tests and rehearsals use less.
+    on_progress
+        Called about five times a second with the run's ``Progress``.
+    """
+
+    model: str | None = None
+    output_format: str | None = None
+    concurrency: int | None = None
+    url_expiry_seconds: int | None = None
+    settings: WorkflowSettings = field(default_factory=WorkflowSettings)
+    retry_clock_scale: float = 1.0
+    on_progress: Callable[[Progress], None] | None = None
+    poll_seconds: float = 0.2
+
+    def run(self, source: Path, out_dir: Path) -> RunOutcome:
+        """Process ``source`` (a folder, an image or a .json/.csv manifest) into ``out_dir``."""
+        from moto import mock_aws
+
+        source = Path(source)
+        moto_workarounds.apply()
+        moto_workarounds.retry_clock.scale = self.retry_clock_scale
+        progress = Progress()
+        invoker = LambdaInvoker(progress)
+        env = {
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_SESSION_TOKEN": "local",
+            "AWS_DEFAULT_REGION": REGION,
+            "BGREMOVE_BUCKET": BUCKET,
+            "BGREMOVE_ENGINE": "local",
+            "BGREMOVE_INPUT_PREFIX": "",
+        }
+        with (
+            _environment(env),
+            mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
+        ):
+            clients.reset()
+            moto_workarounds.reset_clients()
+            session = boto3.DEFAULT_SESSION or boto3.setup_default_session() or boto3.DEFAULT_SESSION
+            session.events.register("before-call.lambda.Invoke", invoker)
+            try:
+                return self._run(source, Path(out_dir), progress, invoker)
+            finally:
+                session.events.unregister("before-call.lambda.Invoke", invoker)
+                clients.reset()
+                moto_workarounds.reset_clients()
+
+    def _run(
+        self, source: Path, out_dir: Path, progress: Progress, invoker: LambdaInvoker
+    ) -> RunOutcome:
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket=BUCKET)
+        request = sync_in(source, s3)
+        options = {
+            name: value
+            for name, value in (
+                ("model", self.model),
+                ("format", self.output_format),
+                ("concurrency", self.concurrency),
+                ("url_expiry_seconds", self.url_expiry_seconds),
+            )
+            if value is not None
+        }
+        if options:
+            request["options"] = options
+
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        arns = {name: function_arn(name) for name in FUNCTIONS}
+        machine = sfn.create_state_machine(
+            name="bgremove-batch",
+            definition=json.dumps(build_definition(arns, self.settings)),
+            roleArn=ROLE_ARN,
+        )["stateMachineArn"]
+        from lambdas.planning import new_run_id
+
+        run_id = new_run_id()
+        execution = sfn.start_execution(
+            stateMachineArn=machine, name=run_id, input=json.dumps(request)
+        )["executionArn"]
+        try:
+            described = self._wait(sfn, execution, progress)
+        except KeyboardInterrupt:
+            sfn.stop_execution(executionArn=execution, cause="interrupted by the user (Ctrl-C)")
+            return self._interrupted(s3, out_dir, progress, invoker, run_id)
+
+        outcome = RunOutcome(
+            status="finished", run_id=run_id, unexpected_errors=invoker.unexpected_errors
+        )
+        if described["status"] != "SUCCEEDED":
+            error, cause = _failure(sfn, execution, described)
+            outcome.status = "refused" if _is_plan_error(error, invoker) else "failed"
+            outcome.error_type, outcome.error_message = error, cause
+            return outcome
+        summary = json.loads(described["output"])
+        outcome.counts = summary["counts"]
+        outcome.out_dir = out_dir
+        sync_out(s3, invoker.plan_result["run"], out_dir)
+        outcome.report_path = out_dir / "index.html"
+        return outcome
+
+    def _wait(self, sfn: Any, execution: str, progress: Progress) -> dict:
+        while True:
+            described = sfn.describe_execution(executionArn=execution)
+            if self.on_progress:
+                self.on_progress(progress)
+            if described["status"] != "RUNNING":
+                return described
+            time.sleep(self.poll_seconds)
+
+    def _interrupted(
+        self, s3: Any, out_dir: Path, progress: Progress, invoker: LambdaInvoker, run_id: str
+    ) -> RunOutcome:
+        outcome = RunOutcome(
+            status="interrupted",
+            run_id=run_id,
+            counts={
+                "total": (progress.total or 0) + progress.skipped,
+                "succeeded": progress.succeeded,
+                "failed": progress.failed,
+                "skipped": progress.skipped,
+            },
+            unexpected_errors=invoker.unexpected_errors,
+        )
+        if invoker.plan_result:
+            # Keep what finished: the cutouts so far and a report that lists the rest.
+            from lambdas.run_report import write_run_report
+
+            write_run_report(invoker.plan_result["run"], s3=clients.s3())
+            sync_out(s3, invoker.plan_result["run"], out_dir)
+            outcome.out_dir = out_dir
+            outcome.report_path = out_dir / "index.html"
+        return outcome
+
+
+def _failure(sfn: Any, execution: str, described: dict) -> tuple[str, str]:
+    error, cause = described.get("error"), described.get("cause")
+    if error is None:
+        for event in sfn.get_execution_history(executionArn=execution, reverseOrder=True)["events"]:
+            details = event.get("executionFailedEventDetails")
+            if details:
+                error, cause = details.get("error"), details.get("cause")
+                break
+    message = cause or ""
+    try:
+        parsed = json.loads(message)
+        if isinstance(parsed, dict):
+            error = parsed.get("errorType") or error
+            message = parsed.get("errorMessage") or message
+    except (TypeError, ValueError):
+        pass
+    return error or "UnknownError", message
+
+
+def _is_plan_error(error: str, invoker: LambdaInvoker) -> bool:
+    plan_errors = {
+        name
+        for name in errors.error_names()
+        if issubclass(getattr(errors, name), errors.PlanError)
+    }
+    return invoker.plan_result is None and error in plan_errors
+
+
+def sync_in(source: Path, s3: Any) -> dict[str, Any]:
+    """Copy the user's files into the local bucket; return the run's request.
+
+    Raises
+    ------
+    SourceNotFoundError
+        If ``source`` does not exist.
+    """
+    if not source.exists():
+        raise errors.SourceNotFoundError(f"{source} does not exist")
+    if source.is_dir():
+        count = 0
+        for path in sorted(source.rglob("*")):
+            relative = path.relative_to(source)
+            if path.is_file() and not _hidden(relative):
+                _upload(s3, path, "inputs/" + relative.as_posix())
+                count += 1
+        if not count:
+            raise errors.SourceNotFoundError(f"{source} has no files to process")
+        return {"prefix": f"s3://{BUCKET}/inputs/"}
+    if manifest_kind(source.name):
+        return _sync_manifest(source, s3)
+    _upload(s3, source, "inputs/" + source.name)
+    return {"input_key": "inputs/" + source.name}
+
+
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts) or (
+        relative.name.lower() in _SKIP_NAMES
+    )
+
+
+def _sync_manifest(manifest: Path, s3: Any) -> dict[str, Any]:
+    """Upload the manifest and the local files it names (paths relative to it)."""
+    data = manifest.read_bytes()
+    base = manifest.parent.resolve()
+    for entry in parse_manifest(data, name=manifest.name).entries:
+        if entry.source.startswith("s3://") or Path(entry.source).is_absolute():
+            continue  # Plan refuses or resolves these; nothing local to copy
+        path = (base / entry.source).resolve()
+        if path.is_file() and path.is_relative_to(base):
+            _upload(s3, path, path.relative_to(base).as_posix())
+    key = f"manifests/{manifest.name}"
+    s3.put_object(Bucket=BUCKET, Key=key, Body=data)
+    return {"manifest": f"s3://{BUCKET}/{key}"}
+
+
+def _upload(s3: Any, path: Path, key: str) -> None:
+    s3.put_object(Bucket=BUCKET, Key=key, Body=path.read_bytes())
+
+
+def sync_out(s3: Any, run: dict, out_dir: Path) -> None:
+    """Copy cutouts and the report folder into ``out_dir``, each file written atomically."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for prefix in (run["output_prefix"], run["report_prefix"]):
+        paginator = s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=run["bucket"], Prefix=prefix):
+            for obj in page.get("Contents", []):
+                relative = obj["Key"][len(prefix) :]
+                target = out_dir / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                body = s3.get_object(Bucket=run["bucket"], Key=obj["Key"])["Body"].read()
+                partial = target.with_name(f".{target.name}.partial")
+                partial.write_bytes(body)
+                os.replace(partial, target)

@@ -1,0 +1,177 @@
+"""Every change bgremove makes to moto's Step Functions interpreter, in one place.
+
+moto (pinned in requirements.txt) runs our real definition, but its interpreter has
+gaps that matter for batches of thousands of images. Each workaround below says
+what it fixes; ``tests/unit/workflow/test_moto_workarounds.py`` has, for each, a test
+that fails when moto changes so that the workaround is no longer needed or no
+longer works. ``apply()`` is idempotent.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+import threading
+from typing import Any
+
+from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import (
+    iteration_worker,
+)
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor import (
+    distributed_item_processor_worker as distributed_worker,
+)
+from moto.stepfunctions.parser.asl.utils import boto_client as moto_boto_client
+
+_lock = threading.Lock()
+_applied = False
+_original_boto_client_for = moto_boto_client.boto_client_for
+
+
+class RetryClock:
+    """The clock moto's retrier sleeps on; ``scale`` < 1 compresses retry waits.
+
+    moto really sleeps for IntervalSeconds × BackoffRate^n (with jitter), as AWS would.
+    Tests and ``--simulate`` rehearsals set a small scale so a throttling storm
+    finishes in seconds; ``slept`` is the total of the waits asked for, unscaled.
+    """
+
+    def __init__(self) -> None:
+        self.scale = 1.0
+        self.slept = 0.0
+        self._sleep = retrier_decl.time.sleep
+        self._count_lock = threading.Lock()
+
+    def sleep(self, seconds: float) -> None:
+        with self._count_lock:
+            self.slept += seconds
+        self._sleep(seconds * self.scale)
+
+
+retry_clock = RetryClock()
+
+
+class _TimeWithRetryClock:
+    """Stands in for the ``time`` module inside moto's retrier."""
+
+    def __getattr__(self, name: str) -> Any:
+        import time
+
+        return getattr(time, name)
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        retry_clock.sleep(seconds)
+
+
+def _iterative_eval_pool(self, job, worker_frame) -> None:
+    """moto's ``IterationWorker._eval_pool`` with its tail call turned into a loop.
+
+    moto recurses once per item a worker processes, so a worker that handles more
+    than ~900 items (10,000 items at concurrency 8) hits Python's recursion limit.
+    """
+    while True:
+        if job is None:
+            self._env.close_frame(worker_frame)
+            return
+        job_frame = worker_frame.open_inner_frame()
+        self._eval_job(env=job_frame, job=job)
+        worker_frame.close_frame(job_frame)
+        if isinstance(job.job_output, Exception) or self.stopped():
+            self._env.close_frame(worker_frame)
+            self._job_pool.close_job(job)
+            return
+        next_job = self._job_pool.next_job()
+        if next_job is None:
+            worker_frame.event_history_context.source_event_id = (
+                job_frame.event_history_context.last_published_event_id
+            )
+            self._env.close_frame(worker_frame)
+            self._job_pool.close_job(job)
+            return
+        self._job_pool.close_job(job)
+        job = next_job
+
+
+def _iterative_distributed_eval_pool(self, job, worker_frame) -> None:
+    """moto's ``DistributedItemProcessorWorker._eval_pool`` as a loop (see above)."""
+    while True:
+        if job is None:
+            self._env.delete_frame(worker_frame)
+            return
+        job_frame = worker_frame.open_inner_frame()
+        self._eval_job(env=job_frame, job=job)
+        worker_frame.delete_frame(job_frame)
+        if isinstance(job.job_output, Exception) or self.stopped():
+            self._env.delete_frame(worker_frame)
+            self._job_pool.close_job(job)
+            return
+        next_job = self._job_pool.next_job()
+        if next_job is None:
+            self._env.delete_frame(worker_frame)
+            self._job_pool.close_job(job)
+            return
+        self._job_pool.close_job(job)
+        job = next_job
+
+
+@functools.cache
+def _cached_client(region: str, service: str, intercepting: bool) -> Any:
+    return _original_boto_client_for(region=region, service=service)
+
+
+def _reused_boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+    """moto builds a new boto3 client for every task it runs (tens of ms each).
+
+    Clients are thread-safe and moto's own are credential-less, so one per
+    (region, service) is enough. The key includes whether moto is intercepting,
+    because that decides the client's endpoint.
+    """
+    from moto.core.models import botocore_stubber
+
+    return _cached_client(region, service, botocore_stubber.enabled)
+
+
+def _modules_importing_boto_client_for() -> list[Any]:
+    return [
+        module
+        for name, module in list(sys.modules.items())
+        if name.startswith("moto.stepfunctions.parser")
+        and getattr(module, "boto_client_for", None) is _original_boto_client_for
+    ]
+
+
+def _import_task_modules() -> None:
+    # Modules import boto_client_for by name, so each must be loaded before it is patched.
+    import moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval.resource_eval_s3  # noqa: F401
+    import moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval.resource_eval_s3  # noqa: F401
+    import moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils  # noqa: F401
+
+
+def apply() -> None:
+    """Install every workaround (once per process)."""
+    global _applied
+    with _lock:
+        if _applied:
+            return
+        iteration_worker.IterationWorker._eval_pool = _iterative_eval_pool
+        distributed_worker.DistributedItemProcessorWorker._eval_pool = (
+            _iterative_distributed_eval_pool
+        )
+        _import_task_modules()
+        for module in _modules_importing_boto_client_for():
+            module.boto_client_for = _reused_boto_client_for
+        retrier_decl.time = _TimeWithRetryClock()
+        # moto warns on every parse that ToleratedFailurePercentage has no effect; its
+        # distributed Map already lets a failed item end without failing the Map, which
+        # is what our 100 % tolerance asks for.
+        logging.getLogger("moto.stepfunctions.parser.asl.parse.preprocessor").setLevel(
+            logging.ERROR
+        )
+        _applied = True
+
+
+def reset_clients() -> None:
+    """Forget cached clients (call when a mock ends)."""
+    _cached_client.cache_clear()
