@@ -1,4 +1,4 @@
-"""The per-item steps: Validate → Resize → Remove background → Store, and Record failure.
+"""The per-item steps: Validate → Resize → Remove background → Store.
 
 Each function takes the state the workflow passes (``ItemInput``) and its clients,
 reads and writes images in S3 under the run's ``work/`` prefix, and returns the
@@ -23,7 +23,6 @@ from lambdas.payloads import (
     ItemRecord,
     MaskResult,
     ResizedImage,
-    StateError,
     ValidatedImage,
 )
 
@@ -130,18 +129,4 @@ def store(state: ItemInput, *, s3: Any) -> ItemRecord:
         cached=state["mask"].get("cached", False),
     )
     records.write_record(s3, run, record)
-    return record
-
-
-def record_failure(state: ItemInput, *, s3: Any) -> ItemRecord:
-    """Write the failure record for an item whose step raised an error retries could not fix."""
-    error: StateError = state.get("error") or StateError(Error="UnknownError", Cause="")
-    record = ItemRecord(
-        item_id=state["item"]["item_id"],
-        source=state["item"]["source"],
-        status="failed",
-        output_key=None,
-        error=records.error_info(error),
-    )
-    records.write_record(s3, state["run"], record)
     return record

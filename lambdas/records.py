@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from lambdas import storage
-from lambdas.payloads import ErrorInfo, ItemRecord, RunContext, StateError
+from lambdas.payloads import ErrorInfo, ItemInput, ItemRecord, RunContext, StateError
 
 _READ_THREADS = 16
 
@@ -60,3 +60,20 @@ def error_info(error: StateError) -> ErrorInfo:
     if not message:
         message = name
     return ErrorInfo(type=name, message=message)
+
+
+def record_failure(state: ItemInput, *, s3: Any) -> ItemRecord:
+    """Write the failure record of an item whose step raised an error retries could not fix.
+
+    Kept free of image code on purpose: this step must work when everything else broke.
+    """
+    error: StateError = state.get("error") or StateError(Error="UnknownError", Cause="")
+    record = ItemRecord(
+        item_id=state["item"]["item_id"],
+        source=state["item"]["source"],
+        status="failed",
+        output_key=None,
+        error=error_info(error),
+    )
+    write_record(s3, state["run"], record)
+    return record

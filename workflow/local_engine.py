@@ -100,7 +100,8 @@ class LambdaInvoker:
     """Answers the interpreter's Lambda Invoke calls with our handlers, in-process."""
 
     def __init__(self, progress: Progress) -> None:
-        self.handlers = {function_arn(name): _handler_for(name) for name in FUNCTIONS}
+        self._names = {function_arn(name): name for name in FUNCTIONS}
+        self._handlers: dict[str, Callable[[dict, Any], Any]] = {}
         self.progress = progress
         self.unexpected_errors: list[str] = []
         self.plan_result: dict | None = None
@@ -108,14 +109,13 @@ class LambdaInvoker:
     def __call__(self, params: dict, model: Any, **_: Any) -> tuple[AWSResponse, dict]:
         path = params["url_path"]
         function = urllib.parse.unquote(path.split("/functions/", 1)[1].split("/", 1)[0])
-        handler = self.handlers.get(function)
         event = json.loads(params.get("body") or b"{}")
-        if handler is None:
+        if function not in self._names:
             return self._error(
                 "ResourceNotFoundException", f"no handler for {function}", function=function
             )
         try:
-            result = handler(event, None)
+            result = self._handler(function)(event, None)
         except Exception as error:  # the Lambda runtime reports every exception the same way
             if not isinstance(error, errors.BgRemoveError):
                 self.unexpected_errors.append(
@@ -125,6 +125,12 @@ class LambdaInvoker:
             return self._error(type(error).__name__, str(error), function=function)
         self._count(function, result=result)
         return self._ok(result)
+
+    def _handler(self, function: str) -> Callable[[dict, Any], Any]:
+        # Imported on first use, as Lambda does at a cold start.
+        if function not in self._handlers:
+            self._handlers[function] = _handler_for(self._names[function])
+        return self._handlers[function]
 
     def _count(self, function: str, *, result: Any = None, failed: bool = False) -> None:
         progress = self.progress

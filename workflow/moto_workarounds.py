@@ -163,12 +163,11 @@ def apply() -> None:
         for module in _modules_importing_boto_client_for():
             module.boto_client_for = _reused_boto_client_for
         retrier_decl.time = _TimeWithRetryClock()
-        # moto warns on every parse that ToleratedFailurePercentage has no effect; its
-        # distributed Map already lets a failed item end without failing the Map, which
-        # is what our 100 % tolerance asks for.
-        logging.getLogger("moto.stepfunctions.parser.asl.parse.preprocessor").setLevel(
-            logging.ERROR
-        )
+        # moto logs every caught task error with its whole parse tree, and warns on every
+        # parse that ToleratedFailurePercentage has no effect (its distributed Map already
+        # lets a failed item end without failing the Map, which is what our 100 % asks
+        # for). The execution history keeps every error; the terminal needs none of this.
+        logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         _applied = True
 
 

@@ -1,8 +1,8 @@
-"""RecordFailure Lambda. See ``lambdas.item_steps.record_failure``."""
+"""RecordFailure Lambda. See ``lambdas.records.record_failure``."""
 
-from lambdas import clients, item_steps
+from lambdas import clients, records
 
 
 def handler(event, context=None):
-    record = item_steps.record_failure(event, s3=clients.s3())
+    record = records.record_failure(event, s3=clients.s3())
     return {"status": record["status"]}
