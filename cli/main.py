@@ -32,13 +32,24 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the batch workflow on the local engine and write cutouts, "
         "report.json, report.csv and index.html into --out.",
     )
-    run.add_argument("source", type=Path, help="a folder of images, one image, or a .json/.csv manifest")
-    run.add_argument("--out", type=Path, default=Path("cutouts"), help="output folder (default: ./cutouts)")
-    run.add_argument("--model", default=None, help="background-removal model (default: local)")
-    run.add_argument("--format", choices=OUTPUT_FORMATS, default=None, help="output format (default: png)")
-    run.add_argument("--concurrency", type=int, default=None, help="images in flight at once (default: 8)")
     run.add_argument(
-        "--url-expiry", type=int, default=None, metavar="SECONDS",
+        "source", type=Path, help="a folder of images, one image, or a .json/.csv manifest"
+    )
+    run.add_argument(
+        "--out", type=Path, default=Path("cutouts"), help="output folder (default: ./cutouts)"
+    )
+    run.add_argument("--model", default=None, help="background-removal model (default: local)")
+    run.add_argument(
+        "--format", choices=OUTPUT_FORMATS, default=None, help="output format (default: png)"
+    )
+    run.add_argument(
+        "--concurrency", type=int, default=None, help="images in flight at once (default: 8)"
+    )
+    run.add_argument(
+        "--url-expiry",
+        type=int,
+        default=None,
+        metavar="SECONDS",
         help="presigned URL lifetime for S3 runs (default: 3600)",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar, only the summary")
@@ -109,7 +120,10 @@ def _summary(outcome, elapsed: float) -> dict:
 
 def _print_outcome(outcome, elapsed: float) -> None:
     if outcome.status == "refused":
-        print(f"bgremove: cannot start: {outcome.error_message} ({outcome.error_type})", file=sys.stderr)
+        print(
+            f"bgremove: cannot start: {outcome.error_message} ({outcome.error_type})",
+            file=sys.stderr,
+        )
         print("Nothing was processed and nothing was written.", file=sys.stderr)
         return
     if outcome.status == "failed":

@@ -46,7 +46,11 @@ def write_run_report(run: RunContext, *, s3: Any) -> RunSummary:
     prefix, bucket = run["report_prefix"], run["bucket"]
     storage.write_json(s3, bucket, f"{prefix}report.json", report)
     storage.write_bytes(
-        s3, bucket, f"{prefix}report.csv", reporting.to_csv(report).encode(), "text/csv; charset=utf-8"
+        s3,
+        bucket,
+        f"{prefix}report.csv",
+        reporting.to_csv(report).encode(),
+        "text/csv; charset=utf-8",
     )
     index_key = f"{prefix}index.html"
     storage.write_bytes(

@@ -222,7 +222,9 @@ class LocalEngine:
         ):
             clients.reset()
             moto_workarounds.reset_clients()
-            session = boto3.DEFAULT_SESSION or boto3.setup_default_session() or boto3.DEFAULT_SESSION
+            session = (
+                boto3.DEFAULT_SESSION or boto3.setup_default_session() or boto3.DEFAULT_SESSION
+            )
             session.events.register("before-call.lambda.Invoke", invoker)
             try:
                 return self._run(source, Path(out_dir), progress, invoker)
@@ -339,9 +341,7 @@ def _failure(sfn: Any, execution: str, described: dict) -> tuple[str, str]:
 
 def _is_plan_error(error: str, invoker: LambdaInvoker) -> bool:
     plan_errors = {
-        name
-        for name in errors.error_names()
-        if issubclass(getattr(errors, name), errors.PlanError)
+        name for name in errors.error_names() if issubclass(getattr(errors, name), errors.PlanError)
     }
     return invoker.plan_result is None and error in plan_errors
 

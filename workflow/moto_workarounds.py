@@ -27,6 +27,14 @@ from moto.stepfunctions.parser.asl.utils import boto_client as moto_boto_client
 _lock = threading.Lock()
 _applied = False
 _original_boto_client_for = moto_boto_client.boto_client_for
+#: moto's own functions, before ``apply()`` replaces them (the tests inspect these).
+ORIGINALS = {
+    "IterationWorker._eval_pool": iteration_worker.IterationWorker._eval_pool,
+    "DistributedItemProcessorWorker._eval_pool": (
+        distributed_worker.DistributedItemProcessorWorker._eval_pool
+    ),
+    "boto_client_for": _original_boto_client_for,
+}
 
 
 class RetryClock:

@@ -20,7 +20,14 @@ def planned(s3, result):
 
 
 def test_prefix_lists_every_file_and_skips_junk(s3):
-    put(s3, "inputs/a.png", "inputs/sub/b.jpg", "inputs/.DS_Store", "inputs/Thumbs.db", "other/c.png")
+    put(
+        s3,
+        "inputs/a.png",
+        "inputs/sub/b.jpg",
+        "inputs/.DS_Store",
+        "inputs/Thumbs.db",
+        "other/c.png",
+    )
     result = plan_run({"prefix": "s3://batch/inputs/"}, run_id="r1", settings=SETTINGS, s3=s3)
     items = planned(s3, result)
     assert [item["source"] for item in items] == ["a.png", "sub/b.jpg"]
@@ -33,7 +40,14 @@ def test_prefix_lists_every_file_and_skips_junk(s3):
 
 
 def test_same_names_in_different_folders_and_same_stem_never_collide(s3):
-    put(s3, "inputs/x/cat.png", "inputs/y/cat.png", "inputs/cat.jpg", "inputs/cat.png", "inputs/dog.png")
+    put(
+        s3,
+        "inputs/x/cat.png",
+        "inputs/y/cat.png",
+        "inputs/cat.jpg",
+        "inputs/cat.png",
+        "inputs/dog.png",
+    )
     result = plan_run({"prefix": "s3://batch/inputs"}, run_id="r1", settings=SETTINGS, s3=s3)
     outputs = [item["output_key"] for item in planned(s3, result)]
     assert len(set(outputs)) == len(outputs) == 5
@@ -47,7 +61,9 @@ def test_manifest_duplicates_are_skipped_with_a_record(s3):
     put(s3, "inputs/a.png", "inputs/b.png")
     manifest = ["inputs/a.png", "s3://batch/inputs/b.png", "inputs/a.png"]
     s3.put_object(Bucket="batch", Key="manifests/m.json", Body=json.dumps(manifest))
-    result = plan_run({"manifest": "s3://batch/manifests/m.json"}, run_id="r1", settings=SETTINGS, s3=s3)
+    result = plan_run(
+        {"manifest": "s3://batch/manifests/m.json"}, run_id="r1", settings=SETTINGS, s3=s3
+    )
     assert result["total"] == 3 and result["to_process"] == 2
     record = storage.read_json(s3, "batch", "runs/r1/records/000003.json")
     assert record["status"] == "skipped"
@@ -70,7 +86,10 @@ def test_manifest_options_and_request_options(s3):
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        ("s3://elsewhere/inputs/a.png", "index 1: s3://elsewhere/inputs/a.png is outside this run's bucket"),
+        (
+            "s3://elsewhere/inputs/a.png",
+            "index 1: s3://elsewhere/inputs/a.png is outside this run's bucket",
+        ),
         ("inputs/../runs/x.json", "index 1: cannot read"),
         ("outputs/a.png", "index 1: cannot read 'outputs/a.png'"),
         ("photos/a.png", "sources must be under 'inputs/'"),
@@ -89,7 +108,12 @@ def test_tutorial_input_key_and_its_missing_key_error(s3):
     result = plan_run({"input_key": "inputs/cat.png"}, run_id="r1", settings=SETTINGS, s3=s3)
     assert planned(s3, result)[0]["source_key"] == "inputs/cat.png"
     with pytest.raises(SourceNotFoundError) as raised:
-        plan_run({"input_key": "nonexistent/image.png"}, run_id="r2", settings=Settings(bucket="batch", input_prefix=""), s3=s3)
+        plan_run(
+            {"input_key": "nonexistent/image.png"},
+            run_id="r2",
+            settings=Settings(bucket="batch", input_prefix=""),
+            s3=s3,
+        )
     assert str(raised.value) == "S3 object 'nonexistent/image.png' does not exist in bucket 'batch'"
 
 
@@ -97,13 +121,29 @@ def test_tutorial_input_key_and_its_missing_key_error(s3):
     ("request_", "error", "text"),
     [
         ({}, ConfigError, "exactly one of"),
-        ({"prefix": "s3://batch/inputs/", "manifest": "s3://batch/m.json"}, ConfigError, "names prefix, manifest"),
+        (
+            {"prefix": "s3://batch/inputs/", "manifest": "s3://batch/m.json"},
+            ConfigError,
+            "names prefix, manifest",
+        ),
         ({"prefix": "s3://batch/inputs/empty/"}, SourceNotFoundError, "no files under"),
         ({"prefix": "batch/inputs"}, ConfigError, "not an s3:// URI"),
         ({"manifest": "s3://batch/manifests/none.json"}, SourceNotFoundError, "does not exist"),
-        ({"prefix": "s3://batch/inputs/", "options": {"model": "magic"}}, ModelUnusableError, "unknown model 'magic'"),
-        ({"prefix": "s3://batch/inputs/", "options": {"format": "gif"}}, ConfigError, "format 'gif'"),
-        ({"prefix": "s3://batch/inputs/", "options": {"speed": 3}}, ConfigError, "unknown option 'speed'"),
+        (
+            {"prefix": "s3://batch/inputs/", "options": {"model": "magic"}},
+            ModelUnusableError,
+            "unknown model 'magic'",
+        ),
+        (
+            {"prefix": "s3://batch/inputs/", "options": {"format": "gif"}},
+            ConfigError,
+            "format 'gif'",
+        ),
+        (
+            {"prefix": "s3://batch/inputs/", "options": {"speed": 3}},
+            ConfigError,
+            "unknown option 'speed'",
+        ),
     ],
 )
 def test_bad_requests_are_refused(s3, request_, error, text):

@@ -36,7 +36,11 @@ def test_csv_with_source_and_output_columns_skips_blank_lines():
     [
         (b'["a.png", 3]', "m.json", "index 1"),
         (b'["a.png", {"src": "b.png"}]', "m.json", "index 1: unknown key 'src'"),
-        (b'{"items": ["a.png"], "options": {"colour": "red"}}', "m.json", "unknown option 'colour'"),
+        (
+            b'{"items": ["a.png"], "options": {"colour": "red"}}',
+            "m.json",
+            "unknown option 'colour'",
+        ),
         (b'["a.png",', "m.json", "invalid JSON at line 1"),
         (b"[]", "m.json", "names no items"),
         (b"path\na.png\n", "m.csv", "line 1: no 'source' column"),

@@ -1,0 +1,167 @@
+"""Each workaround has a test that fails when it stops working, and one that fails
+when moto no longer needs it (then delete the workaround and its tests)."""
+
+import inspect
+import json
+import time
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from workflow import moto_workarounds
+from workflow.moto_workarounds import ORIGINALS
+
+ROLE = "arn:aws:iam::123456789012:role/test"
+
+
+@pytest.fixture
+def sfn():
+    moto_workarounds.apply()
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="items")
+        yield boto3.client("stepfunctions", region_name="us-east-1"), s3
+    moto_workarounds.reset_clients()
+
+
+def run(sfn, definition, payload=None, timeout=120):
+    machine = sfn.create_state_machine(
+        name=f"m{time.monotonic_ns()}", definition=json.dumps(definition), roleArn=ROLE
+    )["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=machine, input=json.dumps(payload or {}))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        described = sfn.describe_execution(executionArn=execution["executionArn"])
+        if described["status"] != "RUNNING":
+            return described
+        time.sleep(0.05)
+    raise AssertionError("execution did not finish")
+
+
+def distributed_map(processor_states, start_at, tolerated=100.0, concurrency=1):
+    return {
+        "StartAt": "Map",
+        "States": {
+            "Map": {
+                "Type": "Map",
+                "ItemReader": {
+                    "Resource": "arn:aws:states:::s3:getObject",
+                    "ReaderConfig": {"InputType": "JSON"},
+                    "Parameters": {"Bucket": "items", "Key": "items.json"},
+                },
+                "MaxConcurrency": concurrency,
+                "ToleratedFailurePercentage": tolerated,
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": start_at,
+                    "States": processor_states,
+                },
+                "ResultPath": None,
+                "End": True,
+            }
+        },
+    }
+
+
+# --- 1. Iterative Map workers (moto recurses once per item) ---------------------------
+
+
+def test_moto_map_workers_still_recurse_per_item():
+    for name in ("IterationWorker._eval_pool", "DistributedItemProcessorWorker._eval_pool"):
+        source = inspect.getsource(ORIGINALS[name])
+        assert "self._eval_pool(job=next_job" in source, f"moto fixed {name}: drop the workaround"
+
+
+def test_one_worker_runs_more_items_than_the_recursion_limit_allows(sfn):
+    client, s3 = sfn
+    s3.put_object(Bucket="items", Key="items.json", Body=json.dumps(list(range(1500))))
+    definition = distributed_map({"Done": {"Type": "Pass", "End": True}}, "Done")
+    described = run(client, definition)
+    assert described["status"] == "SUCCEEDED", described.get("cause")
+
+
+# --- 2. One boto3 client per service instead of one per task --------------------------
+
+
+def test_moto_still_makes_a_client_per_call():
+    make = ORIGINALS["boto_client_for"]
+    assert make(region="us-east-1", service="s3") is not make(region="us-east-1", service="s3")
+
+
+def test_the_interpreter_reuses_clients():
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    moto_workarounds.apply()
+    first = lambda_eval_utils.boto_client_for(region="us-east-1", service="lambda")
+    assert first is lambda_eval_utils.boto_client_for(region="us-east-1", service="lambda")
+
+
+# --- 3. A retry clock tests and rehearsals can compress -------------------------------
+
+
+def test_moto_still_really_sleeps_between_retries():
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+
+    assert "time.sleep(interval_seconds)" in inspect.getsource(retrier_decl.RetrierDecl._eval_body)
+
+
+def test_retry_waits_go_through_the_scaled_clock(sfn):
+    client, _ = sfn
+    definition = {
+        "StartAt": "Read",
+        "States": {
+            "Read": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
+                "Parameters": {"Bucket": "items", "Key": "missing.json"},
+                "Retry": [
+                    {
+                        "ErrorEquals": ["States.ALL"],
+                        "IntervalSeconds": 20,
+                        "BackoffRate": 2.0,
+                        "MaxAttempts": 2,
+                    }
+                ],
+                "End": True,
+            }
+        },
+    }
+    clock = moto_workarounds.retry_clock
+    clock.scale, before = 0.0005, clock.slept
+    try:
+        described = run(client, definition, timeout=30)
+    finally:
+        clock.scale = 1.0
+    assert described["status"] == "FAILED"
+    assert clock.slept - before == pytest.approx(20 + 40)
+
+
+# --- 4. Failed items do not fail the Map (moto ignores ToleratedFailurePercentage) ----
+
+
+FAILING = {
+    "Check": {
+        "Type": "Choice",
+        "Choices": [{"Variable": "$", "NumericEquals": 2, "Next": "Item failed"}],
+        "Default": "Item done",
+    },
+    "Item done": {"Type": "Pass", "End": True},
+    "Item failed": {"Type": "Fail", "Error": "CorruptImageError", "Cause": "bad"},
+}
+
+
+def test_failed_items_are_tolerated_at_100_percent(sfn):
+    client, s3 = sfn
+    s3.put_object(Bucket="items", Key="items.json", Body=json.dumps([1, 2, 3]))
+    described = run(client, distributed_map(FAILING, "Check", tolerated=100.0, concurrency=2))
+    assert described["status"] == "SUCCEEDED"
+
+
+def test_moto_still_ignores_tolerated_failure_percentage(sfn):
+    # AWS fails this Map (0 % tolerated); moto does not. When moto starts honouring
+    # the setting this test fails: then our definition's 100.0 is what keeps the Map going.
+    client, s3 = sfn
+    s3.put_object(Bucket="items", Key="items.json", Body=json.dumps([1, 2, 3]))
+    described = run(client, distributed_map(FAILING, "Check", tolerated=0.0, concurrency=2))
+    assert described["status"] == "SUCCEEDED"
