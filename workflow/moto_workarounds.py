@@ -22,7 +22,9 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration impo
 from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor import (
     distributed_item_processor_worker as distributed_worker,
 )
+from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.utils import boto_client as moto_boto_client
+from moto.stepfunctions.parser.asl.utils import json_path
 
 _lock = threading.Lock()
 _applied = False
@@ -34,6 +36,8 @@ ORIGINALS = {
         distributed_worker.DistributedItemProcessorWorker._eval_pool
     ),
     "boto_client_for": _original_boto_client_for,
+    "json_path.parse": json_path.parse,
+    "result_path.parse": result_path.parse,
 }
 
 
@@ -157,6 +161,14 @@ def _import_task_modules() -> None:
     import moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils  # noqa: F401
 
 
+def _cached_parser(parse: Any) -> Any:
+    """moto parses every JSONPath each time it reads one, building a new parser each time.
+
+    Parsed paths are immutable, so one parse per distinct path string is enough.
+    """
+    return functools.lru_cache(maxsize=1024)(parse)
+
+
 def apply() -> None:
     """Install every workaround (once per process)."""
     global _applied
@@ -171,6 +183,8 @@ def apply() -> None:
         for module in _modules_importing_boto_client_for():
             module.boto_client_for = _reused_boto_client_for
         retrier_decl.time = _TimeWithRetryClock()
+        json_path.parse = _cached_parser(ORIGINALS["json_path.parse"])
+        result_path.parse = _cached_parser(ORIGINALS["result_path.parse"])
         # moto logs every caught task error with its whole parse tree, and warns on every
         # parse that ToleratedFailurePercentage has no effect (its distributed Map already
         # lets a failed item end without failing the Map, which is what our 100 % asks

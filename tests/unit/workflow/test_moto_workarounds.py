@@ -165,3 +165,22 @@ def test_moto_still_ignores_tolerated_failure_percentage(sfn):
     s3.put_object(Bucket="items", Key="items.json", Body=json.dumps([1, 2, 3]))
     described = run(client, distributed_map(FAILING, "Check", tolerated=0.0, concurrency=2))
     assert described["status"] == "SUCCEEDED"
+
+
+# --- 5. Parse each JSONPath once ------------------------------------------------------
+
+
+def test_moto_still_parses_jsonpath_on_every_read():
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    assert "input_expr = parse(path)" in inspect.getsource(json_path.extract_json)
+    assert not hasattr(ORIGINALS["json_path.parse"], "cache_info")
+
+
+def test_jsonpath_parses_are_cached_and_still_correct():
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    moto_workarounds.apply()
+    assert json_path.extract_json("$.a.b", {"a": {"b": 3}}) == 3
+    assert json_path.extract_json("$.a.b", {"a": {"b": 4}}) == 4
+    assert json_path.parse.cache_info().hits >= 1
