@@ -52,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="presigned URL lifetime for S3 runs (default: 3600)",
     )
+    run.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="where masks are kept between runs (default: ~/.cache/bgremove)",
+    )
+    run.add_argument("--no-cache", action="store_true", help="neither use nor keep cached masks")
     run.add_argument("--quiet", action="store_true", help="no progress bar, only the summary")
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     run.set_defaults(func=run_command)
@@ -90,6 +97,10 @@ def run_command(args: argparse.Namespace) -> int:
         url_expiry_seconds=args.url_expiry,
         on_progress=bar.update,
     )
+    if args.no_cache:
+        engine.cache_dir = None
+    elif args.cache_dir is not None:
+        engine.cache_dir = args.cache_dir
     started = time.monotonic()
     try:
         outcome = engine.run(args.source, args.out)

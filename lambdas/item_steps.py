@@ -12,7 +12,7 @@ from typing import Any
 
 from PIL import Image
 
-from lambdas import records, storage
+from lambdas import mask_cache, records, storage
 from lambdas.imaging.compose import apply_mask, encode_output, make_preview
 from lambdas.imaging.normalize import open_normalized
 from lambdas.imaging.resize import encode_for_model, fit_for_model
@@ -83,17 +83,23 @@ def _oriented_size(state: ItemInput) -> tuple[int, int]:
 
 
 def remove_background(state: ItemInput, *, s3: Any, model: BackgroundModel) -> MaskResult:
-    """Ask the model for a soft mask of the model-sized copy."""
+    """Ask the model for a soft mask of the model-sized copy, unless it is cached.
+
+    The mask is stored under its cache key, which Store then reads.
+    """
     run = state["run"]
     data = storage.read_bytes(s3, run["bucket"], state["resized"]["model_input_key"])
+    key = mask_cache.cache_key(model, data)
+    if mask_cache.lookup(s3, run["bucket"], key):
+        return MaskResult(mask_key=key, model=model.name, model_calls=0, cached=True)
+    attempts = state.get("retry_count", 0) + 1
     with Image.open(io.BytesIO(data)) as opened:
         image = opened.convert("RGB")
     mask = model.remove_background(image)
-    key = _work_key(state, "mask.png")
     buffer = io.BytesIO()
     mask.save(buffer, format="PNG", compress_level=1)
     storage.write_bytes(s3, run["bucket"], key, buffer.getvalue(), "image/png")
-    return MaskResult(mask_key=key, model=model.name, model_calls=1, cached=False)
+    return MaskResult(mask_key=key, model=model.name, model_calls=attempts, cached=False)
 
 
 def store(state: ItemInput, *, s3: Any) -> ItemRecord:

@@ -70,7 +70,7 @@ class ResizedImage(TypedDict):
 class MaskResult(TypedDict):
     mask_key: str
     model: str
-    model_calls: int
+    model_calls: int  # calls this item cost, throttled attempts included; 0 when cached
     cached: bool
 
 

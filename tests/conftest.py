@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 
@@ -10,6 +11,8 @@ import pytest
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+# Local runs keep masks between runs; tests must not read or fill the user's cache.
+os.environ["BGREMOVE_CACHE_DIR"] = tempfile.mkdtemp(prefix="bgremove-test-cache-")
 
 
 @pytest.fixture

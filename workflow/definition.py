@@ -95,6 +95,7 @@ def _task(
     catch_to: str | None,
     comment: str,
     timeout: int | None = None,
+    parameters: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     state: dict[str, Any] = {
         "Type": "Task",
@@ -103,6 +104,8 @@ def _task(
         "ResultPath": result_path,
         "Retry": retry,
     }
+    if parameters is not None:
+        state["Parameters"] = parameters
     if timeout is not None:
         state["TimeoutSeconds"] = timeout
     if catch_to is not None:
@@ -153,8 +156,15 @@ def item_pipeline(arns: Mapping[str, str], settings: WorkflowSettings) -> dict[s
             next_state="Store cutout",
             retry=[lambda_retry, throttle_retry, transient_retry],
             catch_to="Record failure",
-            comment="The model makes a soft mask of the model-sized copy.",
+            comment="The model makes a soft mask of the model-sized copy (or the cache has it).",
             timeout=timeout,
+            parameters={
+                "item.$": "$.item",
+                "run.$": "$.run",
+                "resized.$": "$.resized",
+                # So the record can say how many attempts throttling cost.
+                "retry_count.$": "$$.State.RetryCount",
+            },
         ),
         "Store cutout": _task(
             arns["store"],

@@ -32,6 +32,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.response import StreamingBody
 
 from lambdas import clients, errors
+from lambdas.mask_cache import CACHE_PREFIX
 from manifests.parsing import manifest_kind, parse_manifest
 from workflow import moto_workarounds
 from workflow.definition import FUNCTIONS, WorkflowSettings, build_definition
@@ -185,6 +186,9 @@ class LocalEngine:
         The run's options (``None`` = the defaults in ``lambdas.settings``).
     retry_clock_scale
         Multiplies every retry wait (1.0 = as on AWS); tests and rehearsals use less.
+    cache_dir
+        Where masks are kept between runs, so a re-run calls the model zero times
+        (``None`` = no cache across runs).
     on_progress
         Called about five times a second with the run's ``Progress``.
     """
@@ -197,6 +201,7 @@ class LocalEngine:
     retry_clock_scale: float = 1.0
     on_progress: Callable[[Progress], None] | None = None
     poll_seconds: float = 0.2
+    cache_dir: Path | None = field(default_factory=lambda: default_cache_dir())
 
     def run(self, source: Path, out_dir: Path) -> RunOutcome:
         """Process ``source`` (a folder, an image or a .json/.csv manifest) into ``out_dir``."""
@@ -239,6 +244,7 @@ class LocalEngine:
         s3 = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket=BUCKET)
         request = sync_in(source, s3)
+        cached = load_cache(self.cache_dir, s3)
         options = {
             name: value
             for name, value in (
@@ -269,7 +275,9 @@ class LocalEngine:
             described = self._wait(sfn, execution, progress)
         except KeyboardInterrupt:
             sfn.stop_execution(executionArn=execution, cause="interrupted by the user (Ctrl-C)")
+            save_cache(self.cache_dir, s3, cached)
             return self._interrupted(s3, out_dir, progress, invoker, run_id)
+        save_cache(self.cache_dir, s3, cached)
 
         outcome = RunOutcome(
             status="finished", run_id=run_id, unexpected_errors=invoker.unexpected_errors
@@ -397,6 +405,45 @@ def _upload(s3: Any, path: Path, key: str) -> None:
     s3.put_object(Bucket=BUCKET, Key=key, Body=path.read_bytes())
 
 
+def default_cache_dir() -> Path:
+    """``$BGREMOVE_CACHE_DIR``, else ``$XDG_CACHE_HOME/bgremove``, else ``~/.cache/bgremove``."""
+    if os.environ.get("BGREMOVE_CACHE_DIR"):
+        return Path(os.environ["BGREMOVE_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "bgremove"
+
+
+def load_cache(cache_dir: Path | None, s3: Any) -> set[str]:
+    """Put the masks kept from earlier runs under ``cache/``; return their keys."""
+    if cache_dir is None or not cache_dir.is_dir():
+        return set()
+    keys = set()
+    for path in cache_dir.rglob("*.png"):
+        key = CACHE_PREFIX + path.relative_to(cache_dir).as_posix()
+        _upload(s3, path, key)
+        keys.add(key)
+    return keys
+
+
+def save_cache(cache_dir: Path | None, s3: Any, known: set[str]) -> None:
+    """Keep the masks this run made, for the next run."""
+    if cache_dir is None:
+        return
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=CACHE_PREFIX):
+        for obj in page.get("Contents", []):
+            if obj["Key"] in known:
+                continue
+            target = cache_dir / obj["Key"][len(CACHE_PREFIX) :]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomically(target, s3.get_object(Bucket=BUCKET, Key=obj["Key"])["Body"].read())
+
+
+def _write_atomically(target: Path, body: bytes) -> None:
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_bytes(body)
+    os.replace(partial, target)
+
+
 def sync_out(s3: Any, run: dict, out_dir: Path) -> None:
     """Copy cutouts and the report folder into ``out_dir``, each file written atomically."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -408,6 +455,4 @@ def sync_out(s3: Any, run: dict, out_dir: Path) -> None:
                 target = out_dir / relative
                 target.parent.mkdir(parents=True, exist_ok=True)
                 body = s3.get_object(Bucket=run["bucket"], Key=obj["Key"])["Body"].read()
-                partial = target.with_name(f".{target.name}.partial")
-                partial.write_bytes(body)
-                os.replace(partial, target)
+                _write_atomically(target, body)

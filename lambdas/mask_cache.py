@@ -1,0 +1,29 @@
+"""The result cache: a model's mask, keyed by exactly what determines it.
+
+The key is the model's name and parameters plus the sha256 of the exact bytes the
+model is sent, so a re-run of the same batch calls the model zero times, and any
+change to the model, its settings or the resize makes a new key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from lambdas import storage
+from lambdas.models.base import BackgroundModel
+
+CACHE_PREFIX = "cache/"
+
+
+def cache_key(model: BackgroundModel, model_input: bytes) -> str:
+    params = json.dumps({"model": model.name, **model.cache_params()}, sort_keys=True)
+    digest = hashlib.sha256(params.encode())
+    digest.update(hashlib.sha256(model_input).digest())
+    return f"{CACHE_PREFIX}{model.name}/{digest.hexdigest()}.png"
+
+
+def lookup(s3: Any, bucket: str, key: str) -> bool:
+    """Whether a mask is cached at ``key``."""
+    return storage.exists(s3, bucket, key)
