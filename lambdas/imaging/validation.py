@@ -1,0 +1,162 @@
+"""Validate a source before any real work: format from the bytes, caps, integrity.
+
+The order matters: the byte cap is checked first, then the pixel count from the
+header alone, and only then is anything decoded, so a decompression bomb (a tiny
+file claiming billions of pixels) fails fast and cheaply.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from typing import TypedDict
+
+from PIL import Image, UnidentifiedImageError
+
+from lambdas.errors import (
+    CorruptImageError,
+    EmptyFileError,
+    ImageTooLargeError,
+    UnsupportedFormatError,
+)
+
+#: Formats bgremove decodes (they are normalised to RGB later).
+READABLE = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
+
+# Magic numbers of files people drop into photo folders that are not images we read.
+_NOT_IMAGES = (
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (or an Office document)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"ID3", "an MP3 audio file"),
+    (b"OggS", "an Ogg media file"),
+    (b"\x00\x00\x01\x00", "a Windows icon"),
+    (b"8BPS", "a Photoshop document"),
+)
+
+
+class ImageFacts(TypedDict):
+    format: str
+    width: int
+    height: int
+    bytes: int
+    sha256: str
+    frames: int
+
+
+def sniff_format(data: bytes) -> str | None:
+    """The image format named by the file's magic bytes, or ``None``."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "GIF"
+    if data.startswith(b"BM"):
+        return "BMP"
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        return "TIFF"
+    return None
+
+
+def describe_non_image(data: bytes) -> str:
+    """A plain description of what a non-image file seems to be."""
+    for magic, description in _NOT_IMAGES:
+        if data.startswith(magic):
+            return description
+    if data[4:8] == b"ftyp":
+        brand = data[8:12].decode("ascii", "replace").strip()
+        if brand in {"heic", "heix", "hevc", "mif1", "msf1"}:
+            return "a HEIC/HEIF photo (convert it to JPEG or PNG)"
+        if brand in {"avif", "avis"}:
+            return "an AVIF image (convert it to JPEG, PNG or WebP)"
+        return "an MP4/QuickTime video"
+    head = data[:512].lstrip().lower()
+    if head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in head):
+        return "an SVG drawing (vector images are not supported: export it as PNG)"
+    if head.startswith((b"<!doctype html", b"<html")):
+        return "an HTML page"
+    try:
+        data[:4096].decode("utf-8")
+        return "a text file"
+    except UnicodeDecodeError:
+        return "an unknown binary format"
+
+
+def validate_image(data: bytes, *, max_bytes: int, max_pixels: int) -> ImageFacts:
+    """Check ``data`` is an image bgremove can process.
+
+    Raises
+    ------
+    EmptyFileError, UnsupportedFormatError, ImageTooLargeError, CorruptImageError
+    """
+    size = len(data)
+    if size == 0:
+        raise EmptyFileError("the file is empty (0 bytes)")
+    if size > max_bytes:
+        raise ImageTooLargeError(
+            f"the file is {size / 1e6:,.1f} MB, above the {max_bytes / 1e6:,.0f} MB limit"
+        )
+    fmt = sniff_format(data)
+    if fmt is None:
+        raise UnsupportedFormatError(f"not an image: the file is {describe_non_image(data)}")
+
+    with warnings.catch_warnings():
+        # Pillow warns (then errors) on large images by its own global cap; ours is explicit.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data))
+        except Image.DecompressionBombError:
+            image = None
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+            raise CorruptImageError(
+                f"damaged {fmt} file: its header cannot be read ({error})"
+            ) from None
+        width, height = _header_size(data, fmt) if image is None else image.size
+        pixels = width * height
+        if pixels > max_pixels:
+            raise ImageTooLargeError(
+                f"the image is {width:,} x {height:,} = {pixels / 1e6:,.0f} megapixels, "
+                f"above the {max_pixels / 1e6:,.0f} megapixel limit"
+            )
+        if image is None:
+            raise CorruptImageError(f"damaged {fmt} file: its header cannot be read")
+        frames = getattr(image, "n_frames", 1)
+        _check_integrity(image, fmt, size)
+    return ImageFacts(
+        format=fmt,
+        width=width,
+        height=height,
+        bytes=size,
+        sha256=hashlib.sha256(data).hexdigest(),
+        frames=frames,
+    )
+
+
+def _header_size(data: bytes, fmt: str) -> tuple[int, int]:
+    # Pillow refused to open it as a bomb; PNG's header still tells its claim.
+    if fmt == "PNG" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    return (1 << 16, 1 << 16)
+
+
+def _check_integrity(image: Image.Image, fmt: str, size: int) -> None:
+    """Decode once to find truncation or damage (JPEGs at 1/8 scale, which reads every byte)."""
+    try:
+        if fmt == "JPEG":
+            image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
+        image.load()
+    except OSError as error:
+        text = str(error)
+        if "truncated" in text or "broken data stream" in text or "image file is" in text:
+            raise CorruptImageError(
+                f"truncated {fmt}: the file ends before the image data does ({size:,} bytes)"
+            ) from None
+        raise CorruptImageError(f"damaged {fmt} file: {text}") from None
+    except (SyntaxError, ValueError, EOFError) as error:
+        raise CorruptImageError(f"damaged {fmt} file: {error}") from None
