@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SAMPLES := samples
+SAMPLES := samples/photos
 OUT ?= cutouts
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 

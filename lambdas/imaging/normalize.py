@@ -51,6 +51,9 @@ def open_normalized(data: bytes, *, max_side: int | None = None) -> tuple[Image.
     image = _to_srgb_rgb(image, icc, notes)
     if max_side is not None and max(image.size) > max_side:
         image = _shrink(image, max_side)
+    # The pixels are sRGB now; metadata (an ICC profile made at run time, EXIF) must not
+    # follow them into encodings, or the same photo would hash differently per run.
+    image.info = {}
     return image, notes
 
 

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 from cli.main import main
 from workflow.local_engine import LocalEngine
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "photos"
 
 
 def product_photo(size=(320, 240), background=(236, 238, 240), colour=(180, 40, 40)) -> Image.Image:
