@@ -95,6 +95,14 @@ class DuplicateSourceError(ItemError):
     """Recorded, not raised: the source is already in the run, so this entry is skipped."""
 
 
+class NoResultRecordedError(ItemError):
+    """Reported, not raised: the item's workflow ended without writing its record."""
+
+
+class NotProcessedError(ItemError):
+    """Reported, not raised: the run was interrupted before the item finished."""
+
+
 # --- Retryable: the state machine retries these with backoff ----------------------------
 
 

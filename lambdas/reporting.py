@@ -14,12 +14,17 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from lambdas.errors import NoResultRecordedError, NotProcessedError
 from lambdas.payloads import ItemRecord, RunContext, WorkItem
 
 NO_RECORD = {
-    "type": "NoResultRecordedError",
+    "type": NoResultRecordedError.__name__,
     "message": "no result recorded: the item's workflow ended without writing a record "
     "(see the execution history)",
+}
+NOT_PROCESSED = {
+    "type": NotProcessedError.__name__,
+    "message": "not processed: the run was interrupted before this item finished",
 }
 CSV_COLUMNS = (
     "item_id",
@@ -43,6 +48,7 @@ def build_report(
     *,
     started_at: str | None = None,
     finished_at: str | None = None,
+    missing: Mapping[str, str] = NO_RECORD,
 ) -> dict[str, Any]:
     """Return the report.json document.
 
@@ -51,8 +57,10 @@ def build_report(
     link
         Turns an S3 key into what the report links to: a presigned URL on AWS, a
         path relative to the output folder in local runs.
+    missing
+        The error reported for an item without a record.
     """
-    entries = [_entry(run, item, records.get(item["item_id"]), link) for item in items]
+    entries = [_entry(run, item, records.get(item["item_id"]), link, missing) for item in items]
     statuses = Counter(entry["status"] for entry in entries)
     reasons = Counter(entry["error"]["type"] for entry in entries if entry["status"] == "failed")
     return {
@@ -75,7 +83,11 @@ def build_report(
 
 
 def _entry(
-    run: RunContext, item: WorkItem, record: ItemRecord | None, link: Callable[[str], str]
+    run: RunContext,
+    item: WorkItem,
+    record: ItemRecord | None,
+    link: Callable[[str], str],
+    missing: Mapping[str, str],
 ) -> dict[str, Any]:
     if record is None:
         record = ItemRecord(
@@ -83,7 +95,7 @@ def _entry(
             source=item["source"],
             status="failed",
             output_key=None,
-            error=dict(NO_RECORD),  # type: ignore[typeddict-item]
+            error=dict(missing),  # type: ignore[typeddict-item]
         )
     output_key = record.get("output_key") if record["status"] == "succeeded" else None
     if output_key is None:

@@ -33,15 +33,24 @@ def presigned_link(run: RunContext, s3: Any) -> Callable[[str], str]:
     return link
 
 
-def write_run_report(run: RunContext, *, s3: Any) -> RunSummary:
-    """Write report.json, report.csv and index.html; return the execution's summary."""
+def write_run_report(run: RunContext, *, s3: Any, interrupted: bool = False) -> RunSummary:
+    """Write report.json, report.csv and index.html; return the execution's summary.
+
+    ``interrupted`` (local runs stopped with Ctrl-C) reports items without a record
+    as not processed rather than as lost.
+    """
     planned: list[WorkItem] = storage.read_json(
         s3, run["bucket"], f"{run['runs_prefix']}plan.json"
     )["items"]
     found = records.read_records(s3, run)
     link = local_link(run) if run["engine"] == "local" else presigned_link(run, s3)
     report = reporting.build_report(
-        run, planned, found, link, finished_at=datetime.now(UTC).isoformat(timespec="seconds")
+        run,
+        planned,
+        found,
+        link,
+        finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        missing=reporting.NOT_PROCESSED if interrupted else reporting.NO_RECORD,
     )
     prefix, bucket = run["report_prefix"], run["bucket"]
     storage.write_json(s3, bucket, f"{prefix}report.json", report)

@@ -106,6 +106,19 @@ class LambdaInvoker:
         self.progress = progress
         self.unexpected_errors: list[str] = []
         self.plan_result: dict | None = None
+        self.in_flight = 0
+        self._in_flight_lock = threading.Lock()
+
+    def wait_idle(self, timeout: float = 60.0, quiet_for: float = 0.3) -> None:
+        """Wait until no handler has run for ``quiet_for`` seconds (after a stop)."""
+        deadline = time.monotonic() + timeout
+        quiet_since = time.monotonic()
+        while time.monotonic() < deadline:
+            if self.in_flight:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= quiet_for:
+                return
+            time.sleep(0.02)
 
     def __call__(self, params: dict, model: Any, **_: Any) -> tuple[AWSResponse, dict]:
         path = params["url_path"]
@@ -115,6 +128,8 @@ class LambdaInvoker:
             return self._error(
                 "ResourceNotFoundException", f"no handler for {function}", function=function
             )
+        with self._in_flight_lock:
+            self.in_flight += 1
         try:
             result = self._handler(function)(event, None)
         except Exception as error:  # the Lambda runtime reports every exception the same way
@@ -124,6 +139,9 @@ class LambdaInvoker:
                 )
             self._count(function, failed=True)
             return self._error(type(error).__name__, str(error), function=function)
+        finally:
+            with self._in_flight_lock:
+                self.in_flight -= 1
         self._count(function, result=result)
         return self._ok(result)
 
@@ -275,6 +293,8 @@ class LocalEngine:
             described = self._wait(sfn, execution, progress)
         except KeyboardInterrupt:
             sfn.stop_execution(executionArn=execution, cause="interrupted by the user (Ctrl-C)")
+            # Items already in a step finish it; wait so nothing writes after the report.
+            invoker.wait_idle()
             save_cache(self.cache_dir, s3, cached)
             return self._interrupted(s3, out_dir, progress, invoker, run_id)
         save_cache(self.cache_dir, s3, cached)
@@ -321,7 +341,7 @@ class LocalEngine:
             # Keep what finished: the cutouts so far and a report that lists the rest.
             from lambdas.run_report import write_run_report
 
-            write_run_report(invoker.plan_result["run"], s3=clients.s3())
+            write_run_report(invoker.plan_result["run"], s3=clients.s3(), interrupted=True)
             sync_out(s3, invoker.plan_result["run"], out_dir)
             outcome.out_dir = out_dir
             outcome.report_path = out_dir / "index.html"

@@ -35,7 +35,12 @@ def bomb_png(width=100_000, height=100_000) -> bytes:
     chunk = b"IHDR" + header
     ihdr = struct.pack(">I", len(header)) + chunk + struct.pack(">I", zlib.crc32(chunk))
     data = zlib.compress(b"\x00" * 64)
-    idat = struct.pack(">I", len(data)) + b"IDAT" + data + struct.pack(">I", zlib.crc32(b"IDAT" + data))
+    idat = (
+        struct.pack(">I", len(data))
+        + b"IDAT"
+        + data
+        + struct.pack(">I", zlib.crc32(b"IDAT" + data))
+    )
     end = struct.pack(">I", 0) + b"IEND" + struct.pack(">I", zlib.crc32(b"IEND"))
     return b"\x89PNG\r\n\x1a\n" + ihdr + idat + end
 
@@ -195,7 +200,9 @@ def test_manifest_run_with_relative_paths_and_a_duplicate(tmp_path):
     product_photo().save(photos / "a.png")
     product_photo(colour=(30, 140, 60)).save(photos / "b.jpg")
     manifest = tmp_path / "spring.csv"
-    manifest.write_text("source,output\nphotos/a.png,shop/a-cutout.png\nphotos/b.jpg,\nphotos/a.png,\n")
+    manifest.write_text(
+        "source,output\nphotos/a.png,shop/a-cutout.png\nphotos/b.jpg,\nphotos/a.png,\n"
+    )
     out = tmp_path / "out"
     outcome = LocalEngine(output_format="webp").run(manifest, out)
     assert outcome.exit_code == 0
@@ -203,3 +210,43 @@ def test_manifest_run_with_relative_paths_and_a_duplicate(tmp_path):
     assert report["counts"] == {"total": 3, "succeeded": 2, "failed": 0, "skipped": 1}
     assert (out / "shop" / "a-cutout.webp").is_file()
     assert (out / "photos" / "b_bg_removed.webp").is_file()
+
+
+def test_a_rerun_makes_zero_model_calls(tmp_path):
+    cache = tmp_path / "cache"
+    first = LocalEngine(cache_dir=cache).run(SAMPLES, tmp_path / "first")
+    second = LocalEngine(cache_dir=cache).run(SAMPLES, tmp_path / "second")
+    assert first.exit_code == second.exit_code == 0
+    one = json.loads((tmp_path / "first" / "report.json").read_text())
+    two = json.loads((tmp_path / "second" / "report.json").read_text())
+    assert one["model_calls"] == 4 and one["cached"] == 0
+    assert two["model_calls"] == 0 and two["cached"] == 4
+    for name in ("cat_bg_removed.png", "rocket_bg_removed.png"):
+        assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes()
+
+
+def test_ctrl_c_stops_cleanly_and_says_what_finished(tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for index in range(40):
+        product_photo(colour=(index * 5, 40, 40)).save(folder / f"p{index:02d}.png")
+
+    def interrupt_after_some(progress):
+        if progress.done >= 3:
+            raise KeyboardInterrupt
+
+    engine = LocalEngine(
+        concurrency=2, cache_dir=None, on_progress=interrupt_after_some, poll_seconds=0.05
+    )
+    outcome = engine.run(folder, tmp_path / "out")
+    assert outcome.status == "interrupted"
+    assert outcome.exit_code == 1
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["counts"]["total"] == 40
+    finished = [item for item in report["items"] if item["status"] == "succeeded"]
+    assert 3 <= len(finished) < 40
+    for item in finished:
+        assert (tmp_path / "out" / item["url"]).is_file()
+    unfinished = [item for item in report["items"] if item["status"] == "failed"]
+    assert unfinished
+    assert all(item["error"]["type"] == "NotProcessedError" for item in unfinished)
