@@ -5,22 +5,21 @@ moto bucket, starts an execution of ``build_definition`` (the same document CDK
 deploys), runs each Lambda's handler in-process when the interpreter invokes it,
 and copies the cutouts and the report back out. No Docker, no AWS account.
 
-How the interpreter reaches our handlers: it calls Lambda through a boto3 client
-made from boto3's default session, so a ``before-call.lambda.Invoke`` hook on that
-session answers the call with the handler's result (or its error, as Lambda would
-report it: ``FunctionError: Unhandled`` and ``{"errorType", "errorMessage"}``).
+How the interpreter reaches our handlers: its Lambda invocations are routed (see
+``moto_workarounds.route_lambda``) to ``LambdaInvoker``, which runs the handler and
+answers as Lambda would: the JSON result, or for an exception
+``FunctionError: Unhandled`` with ``{"errorType", "errorMessage"}``, so the
+definition's Retry and Catch see the exception's class name.
 """
 
 from __future__ import annotations
 
 import importlib
-import io
 import json
 import os
 import threading
 import time
 import traceback
-import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,8 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from botocore.awsrequest import AWSResponse
-from botocore.response import StreamingBody
 
 from lambdas import clients, errors
 from lambdas.mask_cache import CACHE_PREFIX
@@ -120,30 +117,28 @@ class LambdaInvoker:
                 return
             time.sleep(0.02)
 
-    def __call__(self, params: dict, model: Any, **_: Any) -> tuple[AWSResponse, dict]:
-        path = params["url_path"]
-        function = urllib.parse.unquote(path.split("/functions/", 1)[1].split("/", 1)[0])
-        event = json.loads(params.get("body") or b"{}")
+    def invoke(self, function: str, payload: bytes) -> tuple[Any, str | None]:
+        """Run the handler for ``function`` on ``payload``; return (result, function error)."""
+        event = json.loads(payload or b"{}")
         if function not in self._names:
-            return self._error(
-                "ResourceNotFoundException", f"no handler for {function}", function=function
-            )
+            return _error_payload("ResourceNotFoundException", f"no handler for {function}")
         with self._in_flight_lock:
             self.in_flight += 1
         try:
-            result = self._handler(function)(event, None)
+            # Through JSON, as Lambda would: a result that does not serialise is a bug here too.
+            result = json.loads(json.dumps(self._handler(function)(event, None)))
         except Exception as error:  # the Lambda runtime reports every exception the same way
             if not isinstance(error, errors.BgRemoveError):
                 self.unexpected_errors.append(
                     f"{function}: {''.join(traceback.format_exception(error)).strip()}"
                 )
             self._count(function, failed=True)
-            return self._error(type(error).__name__, str(error), function=function)
+            return _error_payload(type(error).__name__, str(error))
         finally:
             with self._in_flight_lock:
                 self.in_flight -= 1
         self._count(function, result=result)
-        return self._ok(result)
+        return result, None
 
     def _handler(self, function: str) -> Callable[[dict, Any], Any]:
         # Imported on first use, as Lambda does at a cold start.
@@ -163,21 +158,9 @@ class LambdaInvoker:
             elif function == function_arn("record_failure") and not failed:
                 progress.failed += 1
 
-    @staticmethod
-    def _ok(result: Any) -> tuple[AWSResponse, dict]:
-        raw = json.dumps(result).encode()
-        parsed = {"StatusCode": 200, "Payload": StreamingBody(io.BytesIO(raw), len(raw))}
-        return AWSResponse("", 200, {}, None), parsed
 
-    @staticmethod
-    def _error(error_type: str, message: str, *, function: str) -> tuple[AWSResponse, dict]:
-        raw = json.dumps({"errorType": error_type, "errorMessage": message}).encode()
-        parsed = {
-            "StatusCode": 200,
-            "FunctionError": "Unhandled",
-            "Payload": StreamingBody(io.BytesIO(raw), len(raw)),
-        }
-        return AWSResponse("", 200, {"X-Amz-Function-Error": "Unhandled"}, None), parsed
+def _error_payload(error_type: str, message: str) -> tuple[dict, str]:
+    return {"errorType": error_type, "errorMessage": message}, "Unhandled"
 
 
 @contextmanager
@@ -245,14 +228,11 @@ class LocalEngine:
         ):
             clients.reset()
             moto_workarounds.reset_clients()
-            session = (
-                boto3.DEFAULT_SESSION or boto3.setup_default_session() or boto3.DEFAULT_SESSION
-            )
-            session.events.register("before-call.lambda.Invoke", invoker)
+            moto_workarounds.route_lambda(invoker.invoke)
             try:
                 return self._run(source, Path(out_dir), progress, invoker)
             finally:
-                session.events.unregister("before-call.lambda.Invoke", invoker)
+                moto_workarounds.route_lambda(None)
                 clients.reset()
                 moto_workarounds.reset_clients()
 

@@ -13,6 +13,7 @@ import functools
 import logging
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from moto.stepfunctions.parser.asl.component.common.path import result_path
@@ -23,6 +24,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration impo
 from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor import (
     distributed_item_processor_worker as distributed_worker,
 )
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.utils import boto_client as moto_boto_client
 from moto.stepfunctions.parser.asl.utils import json_path
 
@@ -38,7 +40,12 @@ ORIGINALS = {
     "boto_client_for": _original_boto_client_for,
     "json_path.parse": json_path.parse,
     "result_path.parse": result_path.parse,
+    "_invoke_lambda_function": lambda_eval_utils._invoke_lambda_function,
 }
+
+#: ``(function_arn, payload_bytes) -> (payload, function_error)``; see ``route_lambda``.
+LambdaRouter = Callable[[str, bytes], tuple[Any, "str | None"]]
+_lambda_router: LambdaRouter | None = None
 
 
 class RetryClock:
@@ -169,6 +176,31 @@ def _cached_parser(parse: Any) -> Any:
     return functools.lru_cache(maxsize=1024)(parse)
 
 
+def route_lambda(router: LambdaRouter | None) -> None:
+    """Answer the interpreter's Lambda invocations with ``router`` (``None``: moto's own way).
+
+    moto invokes a Lambda task through a boto3 client: request serialisation, the
+    stubber and response parsing cost more per task than a small handler does. The
+    router is called with the function ARN and the JSON payload, and returns what
+    Lambda would: the decoded result payload and ``"Unhandled"`` when it raised.
+    """
+    global _lambda_router
+    _lambda_router = router
+
+
+def _routed_invoke_lambda_function(parameters: dict, region: str, state_credentials: Any) -> dict:
+    router = _lambda_router
+    if router is None:
+        return ORIGINALS["_invoke_lambda_function"](
+            parameters=parameters, region=region, state_credentials=state_credentials
+        )
+    payload, function_error = router(parameters["FunctionName"], parameters.get("Payload") or b"{}")
+    response: dict[str, Any] = {"StatusCode": 200, "Payload": payload}
+    if function_error:
+        response["FunctionError"] = function_error
+    return response
+
+
 def apply() -> None:
     """Install every workaround (once per process)."""
     global _applied
@@ -183,6 +215,7 @@ def apply() -> None:
         for module in _modules_importing_boto_client_for():
             module.boto_client_for = _reused_boto_client_for
         retrier_decl.time = _TimeWithRetryClock()
+        lambda_eval_utils._invoke_lambda_function = _routed_invoke_lambda_function
         json_path.parse = _cached_parser(ORIGINALS["json_path.parse"])
         result_path.parse = _cached_parser(ORIGINALS["result_path.parse"])
         # moto logs every caught task error with its whole parse tree, and warns on every

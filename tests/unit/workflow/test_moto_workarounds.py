@@ -184,3 +184,57 @@ def test_jsonpath_parses_are_cached_and_still_correct():
     assert json_path.extract_json("$.a.b", {"a": {"b": 3}}) == 3
     assert json_path.extract_json("$.a.b", {"a": {"b": 4}}) == 4
     assert json_path.parse.cache_info().hits >= 1
+
+
+# --- 6. Lambda tasks answered in-process, without a boto3 round trip ------------------
+
+
+def test_moto_still_invokes_lambda_through_a_boto3_client():
+    source = inspect.getsource(ORIGINALS["_invoke_lambda_function"])
+    assert "boto_client_for" in source and "lambda_client.invoke" in source
+
+
+class CorruptImageError(Exception):
+    pass
+
+
+def test_routed_lambda_results_and_error_names_reach_the_definition(sfn):
+    client, _ = sfn
+    calls = []
+
+    def router(function, payload):
+        calls.append(function)
+        event = json.loads(payload)
+        if event["n"] == 2:
+            return {"errorType": "CorruptImageError", "errorMessage": "bad"}, "Unhandled"
+        return {"double": event["n"] * 2}, None
+
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:double"
+    definition = {
+        "StartAt": "Double",
+        "States": {
+            "Double": {
+                "Type": "Task",
+                "Resource": arn,
+                "ResultPath": "$.result",
+                "Catch": [
+                    {
+                        "ErrorEquals": ["CorruptImageError"],
+                        "ResultPath": "$.error",
+                        "Next": "Caught",
+                    }
+                ],
+                "End": True,
+            },
+            "Caught": {"Type": "Pass", "End": True},
+        },
+    }
+    moto_workarounds.route_lambda(router)
+    try:
+        ok = run(client, definition, {"n": 3})
+        caught = run(client, definition, {"n": 2})
+    finally:
+        moto_workarounds.route_lambda(None)
+    assert json.loads(ok["output"])["result"] == {"double": 6}
+    assert json.loads(json.loads(caught["output"])["error"]["Cause"])["errorMessage"] == "bad"
+    assert calls == [arn, arn]
