@@ -9,7 +9,9 @@ longer works. ``apply()`` is idempotent.
 
 from __future__ import annotations
 
+import copy
 import functools
+import importlib
 import logging
 import sys
 import threading
@@ -201,6 +203,40 @@ def _routed_invoke_lambda_function(parameters: dict, region: str, state_credenti
     return response
 
 
+def json_copy(value: Any) -> Any:
+    """A deep copy specialised for JSON-shaped data (dicts, lists, scalars).
+
+    moto deep-copies every state's input and output several times per state with
+    ``copy.deepcopy``, whose generality (memo, reductions) costs several times more
+    than a walk over dicts and lists. Anything else falls back to ``copy.deepcopy``.
+    """
+    kind = type(value)
+    if kind is dict:
+        return {key: json_copy(item) for key, item in value.items()}
+    if kind is list:
+        return [json_copy(item) for item in value]
+    if kind in (str, int, float, bool) or value is None:
+        return value
+    return copy.deepcopy(value)
+
+
+class _CopyWithJsonDeepcopy:
+    """Stands in for the ``copy`` module inside moto's state-evaluation modules."""
+
+    deepcopy = staticmethod(lambda value, memo=None: json_copy(value))
+    copy = staticmethod(copy.copy)
+
+
+#: moto modules whose ``copy.deepcopy`` calls only ever see state data.
+_STATE_DATA_MODULES = (
+    "moto.stepfunctions.parser.asl.eval.states",
+    "moto.stepfunctions.parser.asl.eval.event.event_manager",
+    "moto.stepfunctions.parser.asl.component.common.path.result_path",
+    "moto.stepfunctions.parser.asl.component.common.string.string_expression",
+    "moto.stepfunctions.parser.asl.component.state.exec.execute_state",
+)
+
+
 def apply() -> None:
     """Install every workaround (once per process)."""
     global _applied
@@ -216,6 +252,8 @@ def apply() -> None:
             module.boto_client_for = _reused_boto_client_for
         retrier_decl.time = _TimeWithRetryClock()
         lambda_eval_utils._invoke_lambda_function = _routed_invoke_lambda_function
+        for name in _STATE_DATA_MODULES:
+            importlib.import_module(name).copy = _CopyWithJsonDeepcopy
         json_path.parse = _cached_parser(ORIGINALS["json_path.parse"])
         result_path.parse = _cached_parser(ORIGINALS["result_path.parse"])
         # moto logs every caught task error with its whole parse tree, and warns on every

@@ -238,3 +238,31 @@ def test_routed_lambda_results_and_error_names_reach_the_definition(sfn):
     assert json.loads(ok["output"])["result"] == {"double": 6}
     assert json.loads(json.loads(caught["output"])["error"]["Cause"])["errorMessage"] == "bad"
     assert calls == [arn, arn]
+
+
+# --- 7. A JSON-specialised deep copy for state data -----------------------------------
+
+
+def test_moto_still_deep_copies_state_data_with_copy_deepcopy():
+    from moto.stepfunctions.parser.asl.eval import states
+
+    assert "copy.deepcopy(input_value)" in inspect.getsource(states.States.reset)
+
+
+def test_json_copy_is_a_real_deep_copy():
+    from workflow.moto_workarounds import json_copy
+
+    original = {"a": [1, {"b": "c"}], "d": None, "e": 1.5, "f": True, "g": ("tuple",)}
+    copied = json_copy(original)
+    assert copied == original
+    copied["a"][1]["b"] = "changed"
+    assert original["a"][1]["b"] == "c"
+    assert copied["g"] is not original["g"] or copied["g"] == ("tuple",)
+
+
+def test_states_module_uses_the_json_copy():
+    from moto.stepfunctions.parser.asl.eval import states
+
+    moto_workarounds.apply()
+    assert states.copy.deepcopy({"x": [1]}) == {"x": [1]}
+    assert states.copy is not __import__("copy")
