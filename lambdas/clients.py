@@ -8,6 +8,7 @@ outlives the mock it was made under.
 from __future__ import annotations
 
 import functools
+import json
 import os
 from typing import Any
 
@@ -24,12 +25,17 @@ def s3() -> Any:
     return boto3.client("s3", region_name=region, config=Config(signature_version="s3v4"))
 
 
+def model(name: str, options: dict | None = None) -> BackgroundModel:
+    """The model for a run (one instance per name and options in a process)."""
+    return _model(name, json.dumps(options or {}, sort_keys=True))
+
+
 @functools.cache
-def model(name: str) -> BackgroundModel:
-    return get_model(name)
+def _model(name: str, options: str) -> BackgroundModel:
+    return get_model(name, **json.loads(options))
 
 
 def reset() -> None:
     """Forget every cached client and model."""
     s3.cache_clear()
-    model.cache_clear()
+    _model.cache_clear()

@@ -18,6 +18,7 @@ class RunContext(TypedDict):
     bucket: str
     engine: Literal["local", "aws"]
     model: str
+    model_options: dict[str, str]  # simulate / time_scale / model_path, for the model factory
     output_format: Literal["png", "webp", "jpeg"]
     runs_prefix: str  # runs/<run_id>/ : items.json, plan.json, records/
     work_prefix: str  # work/<run_id>/ : intermediate images, expire quickly

@@ -34,7 +34,8 @@ from manifests.parsing import MANIFEST_OPTIONS, manifest_kind, parse_manifest
 
 #: Files that operating systems leave in photo folders; never items.
 JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
-REQUEST_OPTIONS = MANIFEST_OPTIONS
+#: A request may also rehearse on a simulated Bedrock, or name an ONNX model file.
+REQUEST_OPTIONS = (*MANIFEST_OPTIONS, "simulate", "time_scale", "model_path")
 _EXTENSIONS = {"png": "png", "webp": "webp", "jpeg": "jpg"}
 
 
@@ -60,6 +61,7 @@ def run_context(run_id: str, settings: Settings) -> RunContext:
         bucket=settings.bucket,
         engine="local" if settings.engine == "local" else "aws",
         model=settings.model,
+        model_options=settings.model_options(),
         output_format=settings.output_format,  # type: ignore[typeddict-item]
         runs_prefix=f"runs/{run_id}/",
         work_prefix=f"work/{run_id}/",

@@ -35,6 +35,9 @@ class Settings:
     output_prefix: str = "outputs/"
     max_bytes: int = 50 * 1024 * 1024
     max_pixels: int = 100_000_000
+    simulate: str | None = None  # a --simulate spec: the model talks to a simulated Bedrock
+    time_scale: float = 1.0  # compresses the simulator's clock (tests, rehearsals)
+    model_path: str | None = None  # the onnx model's file
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -53,6 +56,7 @@ class Settings:
             output_prefix=env.get("BGREMOVE_OUTPUT_PREFIX", defaults.output_prefix),
             max_bytes=_int(env, "BGREMOVE_MAX_BYTES", defaults.max_bytes),
             max_pixels=_int(env, "BGREMOVE_MAX_PIXELS", defaults.max_pixels),
+            model_path=env.get("BGREMOVE_ONNX_MODEL") or None,
         )
         return settings.validated()
 
@@ -65,11 +69,30 @@ class Settings:
             changes["output_format"] = str(options["format"]).lower()
         if "concurrency" in options:
             changes["concurrency"] = _as_int(options["concurrency"], "concurrency")
+        if options.get("simulate") is not None:
+            from lambdas.models.simulated_bedrock import parse_spec
+
+            parse_spec(str(options["simulate"]))  # refuse a bad spec before any work
+            changes["simulate"] = str(options["simulate"])
+        if options.get("time_scale") is not None:
+            changes["time_scale"] = float(options["time_scale"])
+        if options.get("model_path"):
+            changes["model_path"] = str(options["model_path"])
         if "url_expiry_seconds" in options:
             changes["url_expiry_seconds"] = _as_int(
                 options["url_expiry_seconds"], "url_expiry_seconds"
             )
         return replace(self, **changes).validated()
+
+    def model_options(self) -> dict[str, str]:
+        options = {}
+        if self.simulate is not None:
+            options["simulate"] = self.simulate
+            if self.time_scale != 1.0:
+                options["time_scale"] = str(self.time_scale)
+        if self.model_path:
+            options["model_path"] = self.model_path
+        return options
 
     def validated(self) -> Settings:
         if self.output_format == "jpg":

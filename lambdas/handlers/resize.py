@@ -4,4 +4,8 @@ from lambdas import clients, item_steps
 
 
 def handler(event, context=None):
-    return item_steps.resize(event, s3=clients.s3(), model=clients.model(event["run"]["model"]))
+    return item_steps.resize(
+        event,
+        s3=clients.s3(),
+        model=clients.model(event["run"]["model"], event["run"].get("model_options")),
+    )

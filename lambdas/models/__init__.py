@@ -1,6 +1,14 @@
-"""Background-removal models behind one interface (see ``base.BackgroundModel``)."""
+"""Background-removal models behind one interface (see ``base.BackgroundModel``).
+
+Every factory takes keyword options: ``simulate`` (a ``--simulate`` spec: the real
+adapter talks to ``SimulatedBedrockRuntime`` instead of Bedrock), ``time_scale``
+(compresses the simulator's clock), ``region``, ``client`` (an injected
+bedrock-runtime client) and, for ``onnx``, ``model_path``.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from lambdas.errors import ModelUnusableError
 from lambdas.models.base import BackgroundModel, ModelLimits
@@ -8,15 +16,54 @@ from lambdas.models.base import BackgroundModel, ModelLimits
 __all__ = ["BackgroundModel", "ModelLimits", "get_model", "model_names"]
 
 
-def _local(**options) -> BackgroundModel:
+def _local(**options: Any) -> BackgroundModel:
     from lambdas.models.local import LocalModel
 
-    return LocalModel(**options)
+    return LocalModel()
+
+
+def _bedrock_client(options: dict[str, Any]) -> Any:
+    if options.get("client") is not None:
+        return options["client"]
+    if options.get("simulate") is not None:
+        from lambdas.models import simulated_bedrock
+
+        return simulated_bedrock.shared(
+            options["simulate"], time_scale=float(options.get("time_scale") or 1.0)
+        )
+    return None  # the adapter makes a real bedrock-runtime client when first used
+
+
+def _titan(name: str) -> Any:
+    def factory(**options: Any) -> BackgroundModel:
+        from lambdas.models.titan import TitanBackgroundRemoval
+
+        return TitanBackgroundRemoval(
+            name, client=_bedrock_client(options), region=options.get("region")
+        )
+
+    return factory
+
+
+def _stability(**options: Any) -> BackgroundModel:
+    from lambdas.models.stability import StabilityRemoveBackground
+
+    return StabilityRemoveBackground(client=_bedrock_client(options), region=options.get("region"))
+
+
+def _onnx(**options: Any) -> BackgroundModel:
+    from lambdas.models.onnx_matting import OnnxMattingModel
+
+    return OnnxMattingModel(options.get("model_path"))
 
 
 # Factories import lazily so a run pays only for the model it uses.
 _FACTORIES = {
     "local": _local,
+    "titan-v2": _titan("titan-v2"),
+    "nova-canvas": _titan("nova-canvas"),
+    "stability": _stability,
+    "onnx": _onnx,
 }
 
 
@@ -25,7 +72,7 @@ def model_names() -> list[str]:
     return sorted(_FACTORIES)
 
 
-def get_model(name: str, **options) -> BackgroundModel:
+def get_model(name: str, **options: Any) -> BackgroundModel:
     """Return the model called ``name``.
 
     Raises
