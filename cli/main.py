@@ -38,7 +38,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--out", type=Path, default=Path("cutouts"), help="output folder (default: ./cutouts)"
     )
-    run.add_argument("--model", default=None, help="background-removal model (default: local)")
+    run.add_argument(
+        "--model", default=None,
+        help="local (default, offline), stability, titan-v2, nova-canvas (Bedrock) or onnx",
+    )
+    run.add_argument(
+        "--simulate", default=None, metavar="SPEC",
+        help="answer Bedrock models from a simulated Bedrock, e.g. "
+        "'throttle=0.3,fail=0.05,error=0.01,latency_ms=50,rpm=600,seed=7'",
+    )
+    run.add_argument(
+        "--time-scale", type=float, default=1.0, metavar="F",
+        help="multiply retry waits and simulated latency by F (rehearsals: 0.01)",
+    )
+    run.add_argument("--model-path", default=None, help="the .onnx file for --model onnx")
     run.add_argument(
         "--format", choices=OUTPUT_FORMATS, default=None, help="output format (default: png)"
     )
@@ -62,6 +75,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar, only the summary")
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     run.set_defaults(func=run_command)
+
+    check = commands.add_parser(
+        "preflight",
+        help="check a model can be used: region, access, lifecycle",
+        description="Ask Bedrock whether MODEL can run in REGION (needs AWS credentials "
+        "for Bedrock models); exit 0 usable, 2 not.",
+    )
+    check.add_argument("--model", required=True)
+    check.add_argument("--region", default=None, help="default: AWS_REGION or us-east-1")
+    check.set_defaults(func=preflight_command)
     return parser
 
 
@@ -73,6 +96,31 @@ def main(argv: list[str] | None = None) -> int:
     except errors.PlanError as error:
         print(f"bgremove: {error}", file=sys.stderr)
         return EXIT_REFUSED
+
+
+def preflight_command(args: argparse.Namespace) -> int:
+    import boto3
+
+    from lambdas.models.bedrock import default_region
+    from lambdas.models.catalog import CATALOG
+    from lambdas.models.preflight import preflight
+
+    region = args.region or default_region()
+    client = None
+    if args.model in CATALOG and CATALOG[args.model].model_id:
+        client = boto3.client("bedrock", region_name=region)
+    try:
+        result = preflight(args.model, region=region, bedrock_client=client)
+    except errors.PlanError as error:
+        print(f"bgremove: {args.model} cannot be used: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+    except Exception as error:  # no credentials, no network: say so plainly
+        print(f"bgremove: could not check {args.model} in {region}: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+    for warning in result.warnings:
+        print(f"warning: {warning}")
+    print(f"{args.model} ({result.model_id or 'offline'}) is usable in {region}: {result.status}")
+    return EXIT_OK
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -95,6 +143,9 @@ def run_command(args: argparse.Namespace) -> int:
         output_format=args.format,
         concurrency=args.concurrency,
         url_expiry_seconds=args.url_expiry,
+        simulate=args.simulate,
+        model_path=args.model_path,
+        retry_clock_scale=args.time_scale,
         on_progress=bar.update,
     )
     if args.no_cache:

@@ -25,6 +25,13 @@ def s3() -> Any:
     return boto3.client("s3", region_name=region, config=Config(signature_version="s3v4"))
 
 
+@functools.cache
+def bedrock() -> Any:
+    """Bedrock's control plane (GetFoundationModel, for the lifecycle preflight)."""
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    return boto3.client("bedrock", region_name=region)
+
+
 def model(name: str, options: dict | None = None) -> BackgroundModel:
     """The model for a run (one instance per name and options in a process)."""
     return _model(name, json.dumps(options or {}, sort_keys=True))
@@ -38,4 +45,5 @@ def _model(name: str, options: str) -> BackgroundModel:
 def reset() -> None:
     """Forget every cached client and model."""
     s3.cache_clear()
+    bedrock.cache_clear()
     _model.cache_clear()

@@ -27,6 +27,7 @@ class RunContext(TypedDict):
     max_bytes: int
     max_pixels: int
     url_expiry_seconds: int
+    warnings: list[str]  # e.g. the model is Legacy; shown in the report
 
 
 class WorkItem(TypedDict):

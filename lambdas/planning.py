@@ -11,6 +11,7 @@ item, for the report).
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 import re
 import uuid
 from collections import defaultdict
@@ -28,6 +29,8 @@ from lambdas.errors import (
     SourceNotFoundError,
 )
 from lambdas.models import model_names
+from lambdas.models.bedrock import default_region
+from lambdas.models.preflight import preflight
 from lambdas.payloads import ItemRecord, PlanResult, RunContext, WorkItem
 from lambdas.settings import RESERVED_PREFIXES, Settings
 from manifests.parsing import MANIFEST_OPTIONS, manifest_kind, parse_manifest
@@ -55,7 +58,7 @@ def new_run_id(now: datetime | None = None) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
 
 
-def run_context(run_id: str, settings: Settings) -> RunContext:
+def run_context(run_id: str, settings: Settings, warnings: list[str] | None = None) -> RunContext:
     return RunContext(
         run_id=run_id,
         bucket=settings.bucket,
@@ -70,11 +73,25 @@ def run_context(run_id: str, settings: Settings) -> RunContext:
         max_bytes=settings.max_bytes,
         max_pixels=settings.max_pixels,
         url_expiry_seconds=settings.url_expiry_seconds,
+        warnings=warnings or [],
     )
 
 
-def plan_run(request: dict[str, Any], *, run_id: str, settings: Settings, s3: Any) -> PlanResult:
+def plan_run(
+    request: dict[str, Any],
+    *,
+    run_id: str,
+    settings: Settings,
+    s3: Any,
+    bedrock: Callable[[], Any] | None = None,
+) -> PlanResult:
     """Plan the run and write its items; raise a ``PlanError`` if it cannot start.
+
+    Parameters
+    ----------
+    bedrock
+        Makes a Bedrock control-plane client for the model's lifecycle preflight
+        (not called for offline or simulated models).
 
     Raises
     ------
@@ -115,7 +132,12 @@ def plan_run(request: dict[str, Any], *, run_id: str, settings: Settings, s3: An
             f"unknown model {settings.model!r}: choose one of {', '.join(model_names())}"
         )
 
-    run = run_context(run_id, settings)
+    check = preflight(
+        settings.model,
+        region=default_region(),
+        bedrock_client=bedrock() if bedrock and settings.simulate is None else None,
+    )
+    run = run_context(run_id, settings, warnings=check.warnings)
     items, skipped = _items(sources, settings)
     to_process = [item for item in items if item["item_id"] not in skipped]
 

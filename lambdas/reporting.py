@@ -78,6 +78,7 @@ def build_report(
         "model_calls": sum(entry["model_calls"] for entry in entries),
         "cached": sum(1 for entry in entries if entry["cached"]),
         "failure_reasons": dict(reasons.most_common()),
+        "warnings": list(run.get("warnings", [])),
         "items": entries,
     }
 
@@ -173,7 +174,7 @@ main{display:grid;grid-template-columns:repeat(auto-fill,minmax(330px,1fr));gap:
 .status{font-weight:700;text-transform:uppercase;font-size:11px;letter-spacing:.04em}
 .status.succeeded{color:var(--ok)}.status.failed{color:var(--bad)}.status.skipped{color:var(--skip)}
 .reason{margin-top:4px;color:var(--bad)}.reason code{color:var(--muted)}.skipped .reason{color:var(--skip)}
-.notes{color:var(--muted);margin-top:4px}footer{padding:8px 28px 28px;color:var(--muted);font-size:12px}
+.notes{color:var(--muted);margin-top:4px}.warning{margin:10px 0 0;padding:6px 10px;background:#fff8c5;border:1px solid #e3c55a;border-radius:6px;font-size:13px}footer{padding:8px 28px 28px;color:var(--muted);font-size:12px}
 @media print{.counts{display:none}main{grid-template-columns:repeat(3,1fr)}}
 """
 
@@ -196,6 +197,7 @@ def to_html(report: Mapping[str, Any]) -> str:
         for status in ("succeeded", "failed", "skipped")
     )
     cards = "\n".join(_card(entry) for entry in report["items"])
+    warnings = "".join(f'<p class="warning">{esc(text)}</p>' for text in report.get("warnings", []))
     title = f"bgremove report {report['run_id']}"
     return (
         "<!doctype html>\n"
@@ -207,6 +209,7 @@ def to_html(report: Mapping[str, Any]) -> str:
         f"engine {esc(report['engine'])} · {esc(report.get('created_at') or '')} · "
         f"model calls {report.get('model_calls', 0)}"
         f"{' · cached ' + str(report['cached']) if report.get('cached') else ''}</div>"
+        f"{warnings}"
         f'<div class="counts" role="group" aria-label="Filter by status">{badges}</div></header>'
         f"<main>{cards}</main>"
         "<footer>Also in this folder: report.json and report.csv. "

@@ -185,8 +185,11 @@ class LocalEngine:
     ----------
     model, output_format, concurrency
         The run's options (``None`` = the defaults in ``lambdas.settings``).
+    simulate
+        A ``--simulate`` spec: Bedrock models answer from a simulated Bedrock.
     retry_clock_scale
-        Multiplies every retry wait (1.0 = as on AWS); tests and rehearsals use less.
+        Multiplies every retry wait (1.0 = as on AWS), and the simulated Bedrock's
+        latency and quota clock; tests and rehearsals use less.
     cache_dir
         Where masks are kept between runs, so a re-run calls the model zero times
         (``None`` = no cache across runs).
@@ -195,6 +198,8 @@ class LocalEngine:
     """
 
     model: str | None = None
+    simulate: str | None = None
+    model_path: str | None = None
     output_format: str | None = None
     concurrency: int | None = None
     url_expiry_seconds: int | None = None
@@ -250,6 +255,9 @@ class LocalEngine:
                 ("format", self.output_format),
                 ("concurrency", self.concurrency),
                 ("url_expiry_seconds", self.url_expiry_seconds),
+                ("simulate", self.simulate),
+                ("model_path", self.model_path),
+                ("time_scale", self.retry_clock_scale if self.simulate is not None else None),
             )
             if value is not None
         }

@@ -21,12 +21,14 @@ from typing import Any
 from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import (
+    distributed_iteration_component,
     iteration_worker,
 )
 from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor import (
     distributed_item_processor_worker as distributed_worker,
 )
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
 from moto.stepfunctions.parser.asl.utils import boto_client as moto_boto_client
 from moto.stepfunctions.parser.asl.utils import json_path
 
@@ -43,6 +45,7 @@ ORIGINALS = {
     "json_path.parse": json_path.parse,
     "result_path.parse": result_path.parse,
     "_invoke_lambda_function": lambda_eval_utils._invoke_lambda_function,
+    "map_run_event_manager": distributed_iteration_component.EventManager,
 }
 
 #: ``(function_arn, payload_bytes) -> (payload, function_error)``; see ``route_lambda``.
@@ -237,6 +240,26 @@ _STATE_DATA_MODULES = (
 )
 
 
+class _UnrecordedEventManager(EventManager):
+    """Event ids without the events: for the child workflows of a Distributed Map.
+
+    moto builds every item's history (timestamped, deep-copied events, ~30 per item)
+    into one list for the whole Map Run, which nothing reads: AWS keeps each child
+    execution's history apart, and moto has no API to read these. For 10,000 items
+    that is 300,000 events of time and memory.
+    """
+
+    def add_event(
+        self, context, event_type, event_details=None, timestamp=None, update_source_event_id=True
+    ) -> int:
+        with self._mutex:
+            event_id = self._event_id_gen.get()
+            context.last_published_event_id = event_id
+            if update_source_event_id:
+                context.source_event_id = event_id
+            return event_id
+
+
 def apply() -> None:
     """Install every workaround (once per process)."""
     global _applied
@@ -252,6 +275,7 @@ def apply() -> None:
             module.boto_client_for = _reused_boto_client_for
         retrier_decl.time = _TimeWithRetryClock()
         lambda_eval_utils._invoke_lambda_function = _routed_invoke_lambda_function
+        distributed_iteration_component.EventManager = _UnrecordedEventManager
         for name in _STATE_DATA_MODULES:
             importlib.import_module(name).copy = _CopyWithJsonDeepcopy
         json_path.parse = _cached_parser(ORIGINALS["json_path.parse"])

@@ -7,5 +7,9 @@ from lambdas.settings import Settings
 def handler(event, context=None):
     run_id = event.get("execution_name") or planning.new_run_id()
     return planning.plan_run(
-        event.get("request") or {}, run_id=run_id, settings=Settings.from_env(), s3=clients.s3()
+        event.get("request") or {},
+        run_id=run_id,
+        settings=Settings.from_env(),
+        s3=clients.s3(),
+        bedrock=clients.bedrock,
     )

@@ -266,3 +266,31 @@ def test_states_module_uses_the_json_copy():
     moto_workarounds.apply()
     assert states.copy.deepcopy({"x": [1]}) == {"x": [1]}
     assert states.copy is not __import__("copy")
+
+
+# --- 8. No per-item event history inside a Distributed Map ----------------------------
+
+
+def test_moto_still_records_map_run_children_in_an_event_manager():
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import (
+        distributed_iteration_component,
+    )
+
+    source = inspect.getsource(
+        distributed_iteration_component.DistributedIterationComponent._eval_body
+    )
+    assert "env.event_manager = EventManager()" in source
+    assert (
+        ORIGINALS["map_run_event_manager"].add_event
+        is not moto_workarounds._UnrecordedEventManager.add_event
+    )
+
+
+def test_parent_history_is_kept_and_child_events_are_not(sfn):
+    client, s3 = sfn
+    s3.put_object(Bucket="items", Key="items.json", Body=json.dumps(list(range(50))))
+    described = run(client, distributed_map({"Done": {"Type": "Pass", "End": True}}, "Done"))
+    history = client.get_execution_history(executionArn=described["executionArn"])["events"]
+    types = [event["type"] for event in history]
+    assert "MapRunStarted" in types and "ExecutionSucceeded" in types
+    assert len(history) < 30  # not 50 items' worth of child events
