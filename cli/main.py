@@ -39,16 +39,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=Path("cutouts"), help="output folder (default: ./cutouts)"
     )
     run.add_argument(
-        "--model", default=None,
+        "--model",
+        default=None,
         help="local (default, offline), stability, titan-v2, nova-canvas (Bedrock) or onnx",
     )
     run.add_argument(
-        "--simulate", default=None, metavar="SPEC",
+        "--simulate",
+        default=None,
+        metavar="SPEC",
         help="answer Bedrock models from a simulated Bedrock, e.g. "
         "'throttle=0.3,fail=0.05,error=0.01,latency_ms=50,rpm=600,seed=7'",
     )
     run.add_argument(
-        "--time-scale", type=float, default=1.0, metavar="F",
+        "--time-scale",
+        type=float,
+        default=1.0,
+        metavar="F",
         help="multiply retry waits and simulated latency by F (rehearsals: 0.01)",
     )
     run.add_argument("--model-path", default=None, help="the .onnx file for --model onnx")

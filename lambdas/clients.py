@@ -25,9 +25,20 @@ def s3() -> Any:
     return boto3.client("s3", region_name=region, config=Config(signature_version="s3v4"))
 
 
+_bedrock_override: Any = None
+
+
+def use_bedrock(client: Any) -> None:
+    """Use ``client`` for Bedrock's control plane (the local engine's real one, hybrid runs)."""
+    global _bedrock_override
+    _bedrock_override = client
+
+
 @functools.cache
 def bedrock() -> Any:
     """Bedrock's control plane (GetFoundationModel, for the lifecycle preflight)."""
+    if _bedrock_override is not None:
+        return _bedrock_override
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     return boto3.client("bedrock", region_name=region)
 

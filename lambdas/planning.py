@@ -11,10 +11,10 @@ item, for the report).
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable
 import re
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any

@@ -30,6 +30,8 @@ import boto3
 
 from lambdas import clients, errors
 from lambdas.mask_cache import CACHE_PREFIX
+from lambdas.models import bedrock
+from lambdas.models.catalog import BEDROCK_MODELS
 from manifests.parsing import manifest_kind, parse_manifest
 from workflow import moto_workarounds
 from workflow.definition import FUNCTIONS, WorkflowSettings, build_definition
@@ -218,6 +220,9 @@ class LocalEngine:
         moto_workarounds.retry_clock.scale = self.retry_clock_scale
         progress = Progress()
         invoker = LambdaInvoker(progress)
+        hybrid = self._hybrid_clients()
+        if isinstance(hybrid, RunOutcome):
+            return hybrid
         env = {
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
@@ -227,19 +232,46 @@ class LocalEngine:
             "BGREMOVE_ENGINE": "local",
             "BGREMOVE_INPUT_PREFIX": "",
         }
-        with (
-            _environment(env),
-            mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
-        ):
+        config: dict[str, Any] = {"stepfunctions": {"execute_state_machine": True}}
+        if hybrid:
+            # moto must not answer for the real Bedrock the models call.
+            config["core"] = {"passthrough": {"services": ["bedrock", "bedrock-runtime"]}}
+        with _environment(env), mock_aws(config=config):
             clients.reset()
             moto_workarounds.reset_clients()
+            if hybrid:
+                bedrock.use_runtime_client(hybrid["runtime"])
+                clients.use_bedrock(hybrid["control"])
             moto_workarounds.route_lambda(invoker.invoke)
             try:
                 return self._run(source, Path(out_dir), progress, invoker)
             finally:
                 moto_workarounds.route_lambda(None)
+                bedrock.use_runtime_client(None)
+                clients.use_bedrock(None)
                 clients.reset()
                 moto_workarounds.reset_clients()
+
+    def _hybrid_clients(self) -> dict[str, Any] | RunOutcome | None:
+        """Real Bedrock clients for a Bedrock model that is not simulated, made before moto starts.
+
+        moto replaces credentials while it runs, so the user's are captured first.
+        """
+        if self.model not in BEDROCK_MODELS or self.simulate is not None:
+            return None
+        session = boto3.Session()
+        if session.get_credentials() is None:
+            return RunOutcome(
+                status="refused",
+                error_type="ModelUnusableError",
+                error_message=f"--model {self.model} calls Amazon Bedrock and needs AWS credentials "
+                "(none found); rehearse without an account with --simulate, or use --model local",
+            )
+        region = session.region_name or REGION
+        return {
+            "runtime": bedrock.runtime_client(region, session=session),
+            "control": session.client("bedrock", region_name=region),
+        }
 
     def _run(
         self, source: Path, out_dir: Path, progress: Progress, invoker: LambdaInvoker

@@ -20,6 +20,7 @@ from typing import Any
 
 from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.state.exec import execute_state
 from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import (
     distributed_iteration_component,
     iteration_worker,
@@ -46,6 +47,7 @@ ORIGINALS = {
     "result_path.parse": result_path.parse,
     "_invoke_lambda_function": lambda_eval_utils._invoke_lambda_function,
     "map_run_event_manager": distributed_iteration_component.EventManager,
+    "_evaluate_with_timeout": execute_state.ExecutionState._evaluate_with_timeout,
 }
 
 #: ``(function_arn, payload_bytes) -> (payload, function_error)``; see ``route_lambda``.
@@ -260,6 +262,38 @@ class _UnrecordedEventManager(EventManager):
             return event_id
 
 
+def _evaluate_in_this_thread(self, env) -> None:
+    """moto's ``ExecutionState._evaluate_with_timeout`` without its thread per task.
+
+    moto runs every Task in a new thread, on a deep copy of the stack, only so that
+    it can stop waiting when TimeoutSeconds pass. Our handlers run in-process and
+    cannot be stopped anyway, so the local engine does not enforce TimeoutSeconds;
+    the rest (result selection, ResultPath) is moto's code as is.
+    """
+    self.timeout.eval(env=env)
+    env.stack.pop()
+    frame = env.open_frame()
+    frame.states.reset(input_value=env.states.get_input())
+    frame.stack = list(env.stack)
+    try:
+        self._eval_execution(frame)
+    finally:
+        frame.set_ended()
+        env.close_frame(frame)
+    execution_output = frame.stack.pop()
+    env.stack.append(execution_output)
+    if not self._is_language_query_jsonpath():
+        env.states.set_result(execution_output)
+    if self.assign_decl:
+        self.assign_decl.eval(env=env)
+    if self.result_selector:
+        self.result_selector.eval(env=env)
+    if self.result_path:
+        self.result_path.eval(env)
+    else:
+        env.states.reset(input_value=env.stack.pop())
+
+
 def apply() -> None:
     """Install every workaround (once per process)."""
     global _applied
@@ -276,6 +310,7 @@ def apply() -> None:
         retrier_decl.time = _TimeWithRetryClock()
         lambda_eval_utils._invoke_lambda_function = _routed_invoke_lambda_function
         distributed_iteration_component.EventManager = _UnrecordedEventManager
+        execute_state.ExecutionState._evaluate_with_timeout = _evaluate_in_this_thread
         for name in _STATE_DATA_MODULES:
             importlib.import_module(name).copy = _CopyWithJsonDeepcopy
         json_path.parse = _cached_parser(ORIGINALS["json_path.parse"])

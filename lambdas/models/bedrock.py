@@ -43,8 +43,19 @@ def default_region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
 
-def runtime_client(region: str) -> Any:
+_runtime_override: Any = None
+
+
+def use_runtime_client(client: Any) -> None:
+    """Make every adapter use ``client`` (the local engine's real client in hybrid runs)."""
+    global _runtime_override
+    _runtime_override = client
+
+
+def runtime_client(region: str, session: Any = None) -> Any:
     """A bedrock-runtime client that does not retry (the state machine does)."""
+    if _runtime_override is not None:
+        return _runtime_override
     import boto3
 
     config = Config(
@@ -52,7 +63,7 @@ def runtime_client(region: str) -> Any:
         read_timeout=120,
         connect_timeout=10,
     )
-    return boto3.client("bedrock-runtime", region_name=region, config=config)
+    return (session or boto3).client("bedrock-runtime", region_name=region, config=config)
 
 
 def classify(error: Exception, *, model_id: str, region: str) -> Exception:

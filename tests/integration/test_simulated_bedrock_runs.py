@@ -36,7 +36,10 @@ def report_of(out):
 
 def test_throttling_storm_every_item_still_succeeds_with_extra_attempts(photos, tmp_path):
     engine = LocalEngine(
-        model="nova-canvas", simulate="throttle=0.5,seed=11", retry_clock_scale=0.0005, cache_dir=None
+        model="nova-canvas",
+        simulate="throttle=0.5,seed=11",
+        retry_clock_scale=0.0005,
+        cache_dir=None,
     )
     outcome = engine.run(photos, tmp_path / "out")
     report = report_of(tmp_path / "out")
@@ -50,7 +53,9 @@ def test_throttling_storm_every_item_still_succeeds_with_extra_attempts(photos, 
 
 
 def test_refusals_fail_fast_with_the_reason_and_no_retries(photos, tmp_path):
-    engine = LocalEngine(model="stability", simulate="fail=1.0", retry_clock_scale=0.0005, cache_dir=None)
+    engine = LocalEngine(
+        model="stability", simulate="fail=1.0", retry_clock_scale=0.0005, cache_dir=None
+    )
     outcome = engine.run(photos, tmp_path / "out")
     report = report_of(tmp_path / "out")
     assert outcome.exit_code == 1
@@ -63,7 +68,9 @@ def test_refusals_fail_fast_with_the_reason_and_no_retries(photos, tmp_path):
 def test_rerun_of_a_simulated_batch_makes_zero_model_calls(photos, tmp_path):
     cache = tmp_path / "cache"
     for out in ("one", "two"):
-        LocalEngine(model="stability", simulate="seed=1", cache_dir=cache).run(photos, tmp_path / out)
+        LocalEngine(model="stability", simulate="seed=1", cache_dir=cache).run(
+            photos, tmp_path / out
+        )
     assert report_of(tmp_path / "one")["model_calls"] == 12
     assert report_of(tmp_path / "two")["model_calls"] == 0
 
@@ -77,5 +84,16 @@ def test_end_of_life_model_stops_the_run_before_any_work(photos, tmp_path, capsy
 
 
 def test_bad_simulate_spec_is_refused(photos, tmp_path, capsys):
-    code = main(["run", str(photos), "--out", str(tmp_path / "o"), "--model", "stability", "--simulate", "thottle=1"])
+    code = main(
+        [
+            "run",
+            str(photos),
+            "--out",
+            str(tmp_path / "o"),
+            "--model",
+            "stability",
+            "--simulate",
+            "thottle=1",
+        ]
+    )
     assert code == 2 and "unknown key 'thottle'" in capsys.readouterr().err

@@ -294,3 +294,51 @@ def test_parent_history_is_kept_and_child_events_are_not(sfn):
     types = [event["type"] for event in history]
     assert "MapRunStarted" in types and "ExecutionSucceeded" in types
     assert len(history) < 30  # not 50 items' worth of child events
+
+
+# --- 9. Tasks run in the worker's thread -------------------------------------------------
+
+
+def test_moto_still_starts_a_thread_per_task():
+    source = inspect.getsource(ORIGINALS["_evaluate_with_timeout"])
+    assert "Thread(target=_exec_and_notify" in source
+    # Our copy must keep moto's post-processing; fail loudly if moto adds a step to it.
+    tail = source.split("env.stack.append(execution_output)", 1)[1]
+    for step in ("set_result", "assign_decl", "result_selector", "result_path"):
+        assert step in tail
+    assert tail.count("if ") == 4
+
+
+def test_task_results_errors_and_result_paths_survive_running_in_thread(sfn):
+    client, _ = sfn
+    moto_workarounds.route_lambda(
+        lambda function, payload: (
+            ({"got": json.loads(payload)["n"]}, None)
+            if json.loads(payload)["n"] != 0
+            else ({"errorType": "EmptyFileError", "errorMessage": "empty"}, "Unhandled")
+        )
+    )
+    definition = {
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task",
+                "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f",
+                "ResultSelector": {"value.$": "$.got"},
+                "ResultPath": "$.call",
+                "Catch": [
+                    {"ErrorEquals": ["EmptyFileError"], "ResultPath": "$.error", "Next": "Failed"}
+                ],
+                "Next": "Done",
+            },
+            "Done": {"Type": "Pass", "End": True},
+            "Failed": {"Type": "Fail", "Error": "EmptyFileError"},
+        },
+    }
+    try:
+        ok = run(client, definition, {"n": 5, "keep": True})
+        failed = run(client, definition, {"n": 0})
+    finally:
+        moto_workarounds.route_lambda(None)
+    assert json.loads(ok["output"]) == {"n": 5, "keep": True, "call": {"value": 5}}
+    assert failed["status"] == "FAILED"
