@@ -44,5 +44,16 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.engine_overhead
 
+CDK := npx --yes aws-cdk@2.1148.1
+
+synth: $(STAMP)
+	rm -rf cdk.out
+	$(BIN)/python app.py
+	$(BIN)/cfn-lint cdk.out/BgRemoveStack.template.json || [ $$? -eq 4 ]  # 4: warnings only
+	@echo "cdk-nag AwsSolutions: passed (see cdk.out/validation-report.json)"
+
+deploy: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(CDK) deploy BgRemoveStack
+
 clean:
 	rm -rf $(VENV) cdk.out .pytest_cache .ruff_cache $(OUT)

@@ -1,0 +1,23 @@
+#!/usr/bin/env python3
+"""The CDK app: ``python app.py`` synthesizes cdk.out/ (no CDK CLI or AWS account needed)."""
+
+import os
+
+import aws_cdk as cdk
+
+from workflow.config import StackConfig
+from workflow.nag import add_nag_checks
+from workflow.stack import BgRemoveStack
+
+app = cdk.App()
+config = StackConfig.from_context(app.node.try_get_context)
+bundle = str(app.node.try_get_context("bundle_dependencies")).lower() != "false"
+stack = BgRemoveStack(
+    app,
+    "BgRemoveStack",
+    config=config,
+    bundle_dependencies=bundle,
+    env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=config.region),
+)
+add_nag_checks(app, stack, stack.storage.bucket.node.default_child)
+app.synth()

@@ -1,0 +1,175 @@
+"""The CDK app: it synthesizes, cfn-lint and cdk-nag accept it, and it is least-privilege."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+from cdk_nag import AwsSolutionsChecks
+
+from lambdas import errors
+from workflow.config import StackConfig
+from workflow.definition import error_names_used
+from workflow.nag import acknowledgements, add_nag_checks
+from workflow.stack import BgRemoveStack
+
+ROOT = Path(__file__).resolve().parents[2]
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "1")
+
+
+@pytest.fixture(scope="module")
+def app_and_stack():
+    app = cdk.App()
+    stack = BgRemoveStack(
+        app,
+        "BgRemoveStack",
+        config=StackConfig(alarm_email="ops@example.com"),
+        bundle_dependencies=False,
+        env=cdk.Environment(account="123456789012", region="us-east-1"),
+    )
+    add_nag_checks(app, stack, stack.storage.bucket.node.default_child)
+    app.synth()
+    return app, stack
+
+
+@pytest.fixture(scope="module")
+def template(app_and_stack):
+    return Template.from_stack(app_and_stack[1])
+
+
+def resources(template, kind):
+    return template.find_resources(kind)
+
+
+def definition_of(template) -> dict:
+    machine = next(iter(resources(template, "AWS::StepFunctions::StateMachine").values()))
+    parts = machine["Properties"]["DefinitionString"]
+    if isinstance(parts, dict):  # Fn::Join of strings and tokens
+        parts = "".join(
+            part if isinstance(part, str) else "arn:aws:lambda:x:1:function:f"
+            for part in parts["Fn::Join"][1]
+        )
+    return json.loads(parts)
+
+
+def test_cdk_nag_passes_with_every_finding_acknowledged_with_a_reason(app_and_stack):
+    app, _ = app_and_stack  # app.synth() above raises on any unacknowledged finding
+    report = json.loads((Path(app.outdir) / "validation-report.json").read_text())
+    nag = next(
+        plugin for plugin in report["pluginReports"] if plugin["pluginName"] == "AwsSolutions"
+    )
+    assert nag["conclusion"] == "success" and nag["violations"] == []
+    reasons = acknowledgements(app_and_stack[1], app_and_stack[1].storage.bucket.node.default_child)
+    assert all(len(reason) > 40 for reason in reasons.values())
+
+
+def test_an_unacknowledged_finding_fails_the_synth():
+    app = cdk.App()
+    BgRemoveStack(
+        app,
+        "Unchecked",
+        config=StackConfig(),
+        bundle_dependencies=False,
+        env=cdk.Environment(account="123456789012", region="us-east-1"),
+    )
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))  # and no acknowledgements
+    with pytest.raises(Exception, match="Validation failed|AwsSolutions"):
+        app.synth()
+
+
+def test_the_deployed_definition_is_the_local_engines(template):
+    definition = definition_of(template)
+    process = definition["States"]["Process images"]
+    assert process["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
+    ours = error_names_used(definition) - {n for n in error_names_used(definition) if "." in n}
+    assert ours and ours <= errors.error_names()
+    machine = next(iter(resources(template, "AWS::StepFunctions::StateMachine").values()))
+    assert machine["Properties"]["StateMachineType"] == "STANDARD"
+    assert machine["Properties"]["TracingConfiguration"] == {"Enabled": True}
+
+
+def test_bucket_is_private_encrypted_tls_only_and_expires_work(template):
+    buckets = resources(template, "AWS::S3::Bucket")
+    for bucket in buckets.values():
+        props = bucket["Properties"]
+        assert props["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        }
+        assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    batch = [b for b in buckets.values() if "LoggingConfiguration" in b["Properties"]]
+    assert len(batch) == 1
+    rules = {
+        rule.get("Prefix"): rule
+        for rule in batch[0]["Properties"]["LifecycleConfiguration"]["Rules"]
+    }
+    assert rules["work/"]["ExpirationInDays"] == 1
+    policies = json.dumps(resources(template, "AWS::S3::BucketPolicy"))
+    assert '"aws:SecureTransport": "false"' in policies
+
+
+def test_bedrock_permissions_are_scoped_to_the_model(template):
+    statements = [
+        statement
+        for policy in resources(template, "AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    for statement in statements:
+        actions = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        assert "bedrock:*" not in actions and "*" not in actions
+        if any(action.startswith("bedrock:") for action in actions):
+            targets = json.dumps(statement["Resource"])
+            assert statement["Resource"] != "*"
+            assert "stable-image-remove-background" in targets
+    invoke = [s for s in statements if "bedrock:InvokeModel" in json.dumps(s["Action"])]
+    assert len(invoke) == 1 and "inference-profile" in json.dumps(invoke[0]["Resource"])
+
+
+def test_lambdas_are_arm64_python313_with_log_retention(template):
+    functions = resources(template, "AWS::Lambda::Function")
+    assert len(functions) == 7
+    for function in functions.values():
+        props = function["Properties"]
+        assert props["Architectures"] == ["arm64"] and props["Runtime"] == "python3.13"
+        assert props["TracingConfig"] == {"Mode": "Active"}
+    for group in resources(template, "AWS::Logs::LogGroup").values():
+        assert group["Properties"]["RetentionInDays"] > 0
+
+
+def test_schedule_and_alarms_exist(template):
+    schedule = next(iter(resources(template, "AWS::Scheduler::Schedule").values()))
+    assert schedule["Properties"]["ScheduleExpression"] == "cron(0 2 * * ? *)"
+    assert "inputs/" in json.dumps(schedule["Properties"]["Target"]["Input"])
+    assert len(resources(template, "AWS::CloudWatch::Alarm")) == 3
+    assert len(resources(template, "AWS::SNS::Subscription")) == 1
+
+
+def test_app_py_synthesizes_and_cfn_lint_finds_no_errors(tmp_path):
+    # As the CDK CLI runs it: context and output folder come in through the environment.
+    env = dict(
+        os.environ,
+        JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="1",
+        CDK_OUTDIR=str(tmp_path),
+        CDK_CONTEXT_JSON=json.dumps({"bundle_dependencies": "false"}),
+    )
+    subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, check=True, capture_output=True)
+    template = tmp_path / "BgRemoveStack.template.json"
+    assert template.is_file()
+    lint = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), "--format", "parseable", str(template)],
+        capture_output=True,
+        text=True,
+    )
+    assert lint.returncode in (0, 4, 8, 12), lint.stdout + lint.stderr  # 2 = errors
+    errors_found = [line for line in lint.stdout.splitlines() if ":E" in line]
+    assert errors_found == [], lint.stdout

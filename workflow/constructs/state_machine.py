@@ -1,0 +1,79 @@
+"""The Standard state machine, from the same definition the local engine runs."""
+
+from __future__ import annotations
+
+import json
+
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from workflow.config import StackConfig
+from workflow.definition import RetryPolicy, WorkflowSettings, build_definition
+
+STATE_MACHINE_NAME = "bgremove-batch"
+
+
+class BatchStateMachine(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StackConfig,
+        bucket: s3.IBucket,
+        functions: dict[str, lambda_.IFunction],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        settings = WorkflowSettings(
+            default_concurrency=config.concurrency,
+            model_throttling=RetryPolicy(2, 2.0, config.model_max_attempts, 60, True),
+        )
+        definition = build_definition(
+            {name: fn.function_arn for name, fn in functions.items()}, settings
+        )
+        role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("states.amazonaws.com"))
+        # Exactly what the definition calls: the seven functions, the items file,
+        # and its own child executions (Distributed Map).
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"],
+                resources=[fn.function_arn for fn in functions.values()],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject"], resources=[bucket.arn_for_objects("runs/*/items.json")]
+            )
+        )
+        # Built from the name: the machine's own ARN would be a circular reference.
+        machine_arn = f"arn:{stack.partition}:states:{stack.region}:{stack.account}:stateMachine:{STATE_MACHINE_NAME}"
+        role.add_to_policy(
+            iam.PolicyStatement(actions=["states:StartExecution"], resources=[machine_arn])
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["states:DescribeExecution", "states:StopExecution"],
+                resources=[
+                    f"arn:{stack.partition}:states:{stack.region}:{stack.account}:execution:{STATE_MACHINE_NAME}:*"
+                ],
+            )
+        )
+        self.log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.ONE_MONTH)
+        self.state_machine = sfn.StateMachine(
+            self,
+            "Batch",
+            state_machine_name=STATE_MACHINE_NAME,
+            state_machine_type=sfn.StateMachineType.STANDARD,
+            definition_body=sfn.DefinitionBody.from_string(json.dumps(definition)),
+            role=role,
+            tracing_enabled=True,
+            logs=sfn.LogOptions(
+                destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False
+            ),
+        )

@@ -1,0 +1,62 @@
+"""cdk-nag's AwsSolutions checks, with every acknowledged finding and its reason in one place.
+
+cdk-nag 3 plugs into CDK's policy validation: ``app.synth()`` fails on any finding
+that is not acknowledged here, and each wildcard is acknowledged by name.
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
+
+from workflow.constructs.functions import S3_ACCESS
+from workflow.constructs.state_machine import STATE_MACHINE_NAME
+
+PACK = "AwsSolutions::"
+
+
+def acknowledgements(stack: cdk.Stack, bucket: cdk.CfnResource) -> dict[str, str]:
+    """Finding id → why it is acceptable."""
+    bucket_arn = f"<{stack.get_logical_id(bucket)}.Arn>"
+    prefixes = sorted(
+        {pattern for access in S3_ACCESS.values() for group in access for pattern in group}
+    )
+    found = {
+        f"{PACK}AwsSolutions-IAM5[Resource::{bucket_arn}/{pattern}]": (
+            f"Each function may read or write only the key prefixes of its step ({pattern}); "
+            "the keys under it are per run and per item, so they cannot be listed in advance."
+        )
+        for pattern in prefixes
+    }
+    found[f"{PACK}AwsSolutions-IAM5[Resource::{bucket_arn}/runs/*/items.json]"] = (
+        "The Distributed Map's ItemReader reads only each run's items.json; the run id is "
+        "the execution name, known only at run time."
+    )
+    account = "<AWS::AccountId>" if cdk.Token.is_unresolved(stack.account) else stack.account
+    found[
+        f"{PACK}AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:{stack.region}:"
+        f"{account}:execution:{STATE_MACHINE_NAME}:*]"
+    ] = "A Distributed Map describes and stops its own child executions, named at run time."
+    found[f"{PACK}AwsSolutions-IAM5[Resource::*]"] = (
+        "X-Ray (xray:PutTraceSegments, PutTelemetryRecords) and CloudWatch Logs delivery "
+        "actions support no resource-level permissions."
+    )
+    found[
+        f"{PACK}AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+        "AWSLambdaBasicExecutionRole]"
+    ] = "The AWS-managed minimum for a Lambda to write its own logs; nothing else."
+    found[f"{PACK}AwsSolutions-L1"] = (
+        "Python 3.13 is pinned on purpose: the handlers and their arm64 wheels are built and "
+        "tested for it; moving runtime is a deliberate change."
+    )
+    return found
+
+
+def add_nag_checks(app: cdk.App, stack: cdk.Stack, bucket: cdk.CfnResource) -> None:
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    cdk.Validations.of(stack).acknowledge(
+        *(
+            cdk.Acknowledgment(id=finding, reason=reason)
+            for finding, reason in acknowledgements(stack, bucket).items()
+        )
+    )
