@@ -29,12 +29,15 @@ PIP_PLATFORM = [
     "--python-version",
     "3.13",
     "--only-binary=:all:",
+    "--no-compile",  # .pyc made by this Python would be for the wrong version
 ]
 
 
 def dependencies_dir(requirements: Path = REQUIREMENTS) -> Path:
     """Install (once) and return the folder holding the Lambda's dependencies."""
-    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256(
+        requirements.read_bytes() + " ".join(PIP_PLATFORM).encode()
+    ).hexdigest()[:16]
     target = CACHE / digest
     if not (target / ".complete").exists():
         if target.exists():
