@@ -9,7 +9,7 @@ from workflow.config import StackConfig
 from workflow.nag import add_nag_checks
 from workflow.stack import BgRemoveStack
 
-app = cdk.App()
+app = cdk.App(outdir=os.environ.get("CDK_OUTDIR", "cdk.out"))
 config = StackConfig.from_context(app.node.try_get_context)
 bundle = str(app.node.try_get_context("bundle_dependencies")).lower() != "false"
 stack = BgRemoveStack(
