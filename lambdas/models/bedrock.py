@@ -139,3 +139,39 @@ def mask_from_base64(encoded: Any, *, model_id: str, size: tuple[int, int]) -> I
         # Models may round sizes; the mask must match the copy it was made from.
         mask = mask.resize(size, Image.Resampling.BICUBIC)
     return mask
+
+
+class BedrockAdapter:
+    """What every Bedrock image model shares: its facts, its client, the call.
+
+    Subclasses say how to ask (``request_body``) and how to read the answer
+    (``parse``): the parts that differ between models.
+    """
+
+    def __init__(self, name: str, *, client: Any = None, region: str | None = None) -> None:
+        from lambdas.models.catalog import facts
+
+        model = facts(name)
+        self.name = name
+        self.model_id: str = model.model_id  # type: ignore[assignment]
+        self.limits = model.limits
+        self.region = region or default_region()
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = runtime_client(self.region)
+        return self._client
+
+    def request_body(self, image: Image.Image) -> dict:
+        raise NotImplementedError
+
+    def parse(self, answer: dict, size: tuple[int, int]) -> Image.Image:
+        raise NotImplementedError
+
+    def remove_background(self, image: Image.Image) -> Image.Image:
+        answer = invoke(
+            self.client, model_id=self.model_id, region=self.region, body=self.request_body(image)
+        )
+        return self.parse(answer, image.size)

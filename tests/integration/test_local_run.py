@@ -6,14 +6,13 @@ import csv
 import io
 import json
 import shutil
-import struct
-import zlib
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
 
 from cli.main import main
+from tests.images import bomb_png
 from workflow.local_engine import LocalEngine
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "photos"
@@ -27,22 +26,6 @@ def product_photo(size=(320, 240), background=(236, 238, 240), colour=(180, 40, 
     draw.rectangle((width * 0.3, height * 0.3, width * 0.7, height * 0.75), fill=colour)
     draw.rectangle((width * 0.28, height * 0.25, width * 0.72, height * 0.32), fill=(120, 20, 20))
     return image
-
-
-def bomb_png(width=100_000, height=100_000) -> bytes:
-    """A tiny PNG whose header claims 10 gigapixels."""
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    chunk = b"IHDR" + header
-    ihdr = struct.pack(">I", len(header)) + chunk + struct.pack(">I", zlib.crc32(chunk))
-    data = zlib.compress(b"\x00" * 64)
-    idat = (
-        struct.pack(">I", len(data))
-        + b"IDAT"
-        + data
-        + struct.pack(">I", zlib.crc32(b"IDAT" + data))
-    )
-    end = struct.pack(">I", 0) + b"IEND" + struct.pack(">I", zlib.crc32(b"IEND"))
-    return b"\x89PNG\r\n\x1a\n" + ihdr + idat + end
 
 
 @pytest.fixture(scope="module")
