@@ -11,6 +11,7 @@ from lambdas.errors import (
     UnsupportedFormatError,
 )
 from lambdas.imaging.validation import validate_image
+from tests.images import bomb_png
 
 CAPS = {"max_bytes": 10_000_000, "max_pixels": 50_000_000}
 
