@@ -91,6 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--model", required=True)
     check.add_argument("--region", default=None, help="default: AWS_REGION or us-east-1")
     check.set_defaults(func=preflight_command)
+
+    from cli import cloud
+
+    cloud.register(commands)
     return parser
 
 

@@ -215,9 +215,10 @@ def _sources_from_prefix(uri: str, settings: Settings, s3: Any) -> list[Source]:
     ]
     if not keys:
         raise SourceNotFoundError(f"no files under {uri}")
-    return [
-        Source(display=key[len(prefix) :], key=key, relative=key[len(prefix) :]) for key in keys
-    ]
+    # Outputs mirror the input layout below the input prefix, whichever folder is listed,
+    # so a file keeps one output key across runs (inputs/shop/a.png → outputs/shop/…).
+    base = settings.input_prefix or prefix
+    return [Source(display=key[len(prefix) :], key=key, relative=key[len(base) :]) for key in keys]
 
 
 def _is_junk(key: str) -> bool:

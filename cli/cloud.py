@@ -1,0 +1,195 @@
+"""``bgremove start`` / ``status`` / ``estimate``: the deployed stack from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from lambdas import errors
+from lambdas.planning import new_run_id
+from workflow.prices import estimate_costs
+
+EXIT_OK, EXIT_ITEMS_FAILED, EXIT_REFUSED = 0, 1, 2
+DEFAULT_STACK = "BgRemoveStack"
+
+
+def register(commands: Any) -> None:
+    start = commands.add_parser(
+        "start",
+        help="start a batch on the deployed stack (an S3 prefix or manifest)",
+        description="Start an execution of the deployed state machine. With --wait, show "
+        "progress from the Map Run and print the report URL; exit 0/1/2 like `run`.",
+    )
+    source = start.add_mutually_exclusive_group(required=True)
+    source.add_argument("--prefix", help="s3://<bucket>/inputs/… : every file under it")
+    source.add_argument("--manifest", help="s3://<bucket>/manifests/….json or .csv")
+    start.add_argument(
+        "--wait", action="store_true", help="wait, with a progress bar, for the report"
+    )
+    _common(start)
+    start.set_defaults(func=start_command)
+
+    status = commands.add_parser("status", help="show an execution's state, item counts and report")
+    status.add_argument("execution_arn")
+    _common(status)
+    status.set_defaults(func=status_command)
+
+    estimate = commands.add_parser(
+        "estimate",
+        help="what a batch would cost on AWS, before spending",
+        description="Count the images in SOURCE (a folder or manifest) and print the cost of "
+        "processing them on the stack: Bedrock, Lambda, Step Functions and S3 (us-east-1 list prices).",
+    )
+    estimate.add_argument(
+        "source", type=Path, nargs="?", help="a folder or manifest (or use --count)"
+    )
+    estimate.add_argument("--count", type=int, help="number of images, instead of SOURCE")
+    estimate.add_argument("--model", default="stability")
+    estimate.set_defaults(func=estimate_command)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--stack",
+        default=DEFAULT_STACK,
+        help=f"CloudFormation stack name (default {DEFAULT_STACK})",
+    )
+    parser.add_argument("--region", default=None, help="default: your AWS configuration")
+
+
+def stack_outputs(cloudformation: Any, stack: str) -> dict[str, str]:
+    described = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]
+    return {output["OutputKey"]: output["OutputValue"] for output in described.get("Outputs", [])}
+
+
+def _clients(args: argparse.Namespace) -> tuple[Any, Any]:
+    import boto3
+
+    session = boto3.Session(region_name=args.region)
+    return session.client("cloudformation"), session.client("stepfunctions")
+
+
+def start_command(
+    args: argparse.Namespace, *, clients: tuple[Any, Any] | None = None, poll: float = 2.0
+) -> int:
+    cloudformation, sfn = clients or _clients(args)
+    outputs = stack_outputs(cloudformation, args.stack)
+    request = {"prefix": args.prefix} if args.prefix else {"manifest": args.manifest}
+    execution = sfn.start_execution(
+        stateMachineArn=outputs["StateMachineArn"], name=new_run_id(), input=json.dumps(request)
+    )["executionArn"]
+    print(f"Started {execution}")
+    region = execution.split(":")[3]
+    print(
+        f"Watch it: https://{region}.console.aws.amazon.com/states/home?region={region}#/v2/executions/details/{execution}"
+    )
+    if not args.wait:
+        return EXIT_OK
+    return _wait(sfn, execution, poll)
+
+
+def _wait(sfn: Any, execution: str, poll: float) -> int:
+    from tqdm import tqdm
+
+    bar = None
+    while True:
+        described = sfn.describe_execution(executionArn=execution)
+        counts = map_run_counts(sfn, execution)
+        if counts and sys.stderr.isatty():
+            if bar is None:
+                bar = tqdm(total=counts["total"], unit="img", file=sys.stderr, leave=False)
+            bar.n = counts["succeeded"] + counts["failed"]
+            bar.set_postfix(failed=counts["failed"], refresh=True)
+        if described["status"] != "RUNNING":
+            break
+        time.sleep(poll)
+    if bar is not None:
+        bar.close()
+    return _finish(described)
+
+
+def map_run_counts(sfn: Any, execution: str) -> dict[str, int] | None:
+    """The Distributed Map's item counts, from DescribeMapRun (``None`` before the Map runs)."""
+    try:
+        runs = sfn.list_map_runs(executionArn=execution).get("mapRuns", [])
+    except (
+        Exception
+    ):  # progress is best effort: moto fails here for runs that ended before their Map
+        return None
+    if not runs:
+        return None
+    items = sfn.describe_map_run(mapRunArn=runs[0]["mapRunArn"])["itemCounts"]
+    return {
+        key: int(items.get(key, 0))
+        for key in ("total", "succeeded", "failed", "running", "pending")
+    }
+
+
+def _finish(described: dict) -> int:
+    status = described["status"]
+    if status == "SUCCEEDED":
+        summary = json.loads(described.get("output") or "{}")
+        counts = summary.get("counts", {})
+        print(
+            f"Done: {counts.get('succeeded', 0)} succeeded, {counts.get('failed', 0)} failed, "
+            f"{counts.get('skipped', 0)} skipped (of {counts.get('total', 0)})"
+        )
+        print(f"Report: {summary.get('report_url')}")
+        return EXIT_ITEMS_FAILED if counts.get("failed") else EXIT_OK
+    error, cause = described.get("error") or "", described.get("cause") or ""
+    try:
+        parsed = json.loads(cause)
+        error, cause = parsed.get("errorType", error), parsed.get("errorMessage", cause)
+    except (TypeError, ValueError, AttributeError):
+        pass
+    print(f"bgremove: the execution {status.lower()}: {error}: {cause}", file=sys.stderr)
+    plan_errors = {
+        n for n in errors.error_names() if issubclass(getattr(errors, n), errors.PlanError)
+    }
+    return EXIT_REFUSED if error in plan_errors else EXIT_ITEMS_FAILED
+
+
+def status_command(args: argparse.Namespace, *, clients: tuple[Any, Any] | None = None) -> int:
+    _, sfn = clients or _clients(args)
+    described = sfn.describe_execution(executionArn=args.execution_arn)
+    print(f"{described['name']}: {described['status']}")
+    counts = map_run_counts(sfn, args.execution_arn)
+    if counts:
+        print("items: " + ", ".join(f"{key} {value}" for key, value in counts.items()))
+    if described["status"] == "RUNNING":
+        return EXIT_OK
+    return _finish(described)
+
+
+def estimate_command(args: argparse.Namespace) -> int:
+    if args.count is None and args.source is None:
+        print("bgremove: give SOURCE or --count", file=sys.stderr)
+        return EXIT_REFUSED
+    count = args.count if args.count is not None else _count_images(args.source)
+    try:
+        table = estimate_costs(count, args.model)
+    except KeyError:
+        print(f"bgremove: unknown model {args.model!r}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"{count:,} images with {args.model} on AWS (us-east-1 list prices):")
+    width = max(len(row[0]) for row in table)
+    print(f"  {'':{width}}  {'this batch':>12}  {'per 1,000':>10}")
+    for name, total, per_thousand in table:
+        print(f"  {name:{width}}  ${total:>11,.4f}  ${per_thousand:>9,.4f}")
+    return EXIT_OK
+
+
+def _count_images(source: Path) -> int:
+    from manifests.parsing import manifest_kind, parse_manifest
+
+    if source.is_dir():
+        return sum(
+            1 for path in source.rglob("*") if path.is_file() and not path.name.startswith(".")
+        )
+    if manifest_kind(source.name):
+        return len(parse_manifest(source.read_bytes(), name=source.name).entries)
+    return 1

@@ -1,0 +1,179 @@
+"""``bgremove start`` / ``status`` against moto, running the definition the stack deploys."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import aws_cdk as cdk
+import boto3
+import pytest
+from aws_cdk.assertions import Template
+from botocore.stub import Stubber
+from moto import mock_aws
+from PIL import Image, ImageDraw
+
+from cli import cloud
+from lambdas import clients
+from workflow import moto_workarounds
+from workflow.config import StackConfig
+from workflow.local_engine import LambdaInvoker, Progress, _environment, function_arn
+from workflow.stack import BgRemoveStack
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "1")
+LOGICAL_TO_FUNCTION = {
+    "FunctionsPlan": "plan",
+    "FunctionsValidate": "validate",
+    "FunctionsResize": "resize",
+    "FunctionsRemoveBackground": "remove_background",
+    "FunctionsStore": "store",
+    "FunctionsRecordFailure": "record_failure",
+    "FunctionsReport": "report",
+}
+
+
+@pytest.fixture(scope="module")
+def synthesized_definition() -> str:
+    """The stack's DefinitionString with each function's GetAtt replaced by a moto-side ARN."""
+    app = cdk.App()
+    stack = BgRemoveStack(
+        app,
+        "BgRemoveStack",
+        config=StackConfig(),
+        bundle_dependencies=False,
+        env=cdk.Environment(account="123456789012", region="us-east-1"),
+    )
+    machine = next(
+        iter(Template.from_stack(stack).find_resources("AWS::StepFunctions::StateMachine").values())
+    )
+    parts = []
+    for part in machine["Properties"]["DefinitionString"]["Fn::Join"][1]:
+        if isinstance(part, str):
+            parts.append(part)
+            continue
+        logical = part["Fn::GetAtt"][0]
+        name = next(fn for prefix, fn in LOGICAL_TO_FUNCTION.items() if logical.startswith(prefix))
+        parts.append(function_arn(name))
+    return "".join(parts)
+
+
+@pytest.fixture
+def deployed(synthesized_definition):
+    """moto with the stack's bucket, outputs and state machine; handlers answer in-process."""
+    moto_workarounds.apply()
+    moto_workarounds.retry_clock.scale = 0.001
+    env = {"BGREMOVE_BUCKET": "bgremove-batch", "BGREMOVE_ENGINE": "aws", "BGREMOVE_MODEL": "local"}
+    with _environment(env), mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        clients.reset()
+        moto_workarounds.reset_clients()
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="bgremove-batch")
+        sfn = boto3.client("stepfunctions", region_name="us-east-1")
+        arn = sfn.create_state_machine(
+            name="bgremove-batch",
+            definition=synthesized_definition,
+            roleArn="arn:aws:iam::123456789012:role/sfn",
+        )["stateMachineArn"]
+        # The stack's outputs as DescribeStacks returns them (moto's CloudFormation would
+        # need moto's API Gateway extras for this one call).
+        cloudformation = boto3.client("cloudformation", region_name="us-east-1")
+        stubber = Stubber(cloudformation)
+        outputs = [
+            {"OutputKey": "BucketName", "OutputValue": "bgremove-batch"},
+            {"OutputKey": "StateMachineArn", "OutputValue": arn},
+        ]
+        stubber.add_response(
+            "describe_stacks",
+            {
+                "Stacks": [
+                    {
+                        "StackName": "BgRemoveStack",
+                        "CreationTime": "2026-11-24T00:00:00Z",
+                        "StackStatus": "CREATE_COMPLETE",
+                        "Outputs": outputs,
+                    }
+                ]
+            },
+            {"StackName": "BgRemoveStack"},
+        )
+        stubber.activate()
+        moto_workarounds.route_lambda(LambdaInvoker(Progress()).invoke)
+        try:
+            yield s3, (cloudformation, sfn)
+        finally:
+            moto_workarounds.route_lambda(None)
+            moto_workarounds.retry_clock.scale = 1.0
+            moto_workarounds.reset_clients()
+            clients.reset()
+
+
+def upload_photos(s3, count=3):
+    for index in range(count):
+        image = Image.new("RGB", (120, 90), (235, 235, 235))
+        ImageDraw.Draw(image).ellipse((30, 20, 90, 70), fill=(200, 40, 40))
+        path = Path(f"/tmp/cloud_test_{index}.png")
+        image.save(path)
+        s3.upload_file(str(path), "bgremove-batch", f"inputs/shop/p{index}.png")
+    s3.put_object(Bucket="bgremove-batch", Key="inputs/shop/readme.txt", Body=b"notes")
+
+
+def args(**values):
+    base = {
+        "stack": "BgRemoveStack",
+        "region": "us-east-1",
+        "wait": True,
+        "prefix": None,
+        "manifest": None,
+    }
+    return argparse.Namespace(**{**base, **values})
+
+
+def test_start_waits_and_prints_the_presigned_report(deployed, capsys):
+    s3, cli_clients = deployed
+    upload_photos(s3)
+    code = cloud.start_command(
+        args(prefix="s3://bgremove-batch/inputs/shop/"), clients=cli_clients, poll=0.05
+    )
+    out = capsys.readouterr().out
+    assert code == 1  # readme.txt is not an image
+    assert "Done: 3 succeeded, 1 failed" in out
+    report_url = out.split("Report: ")[1].strip()
+    assert "X-Amz-Signature" in report_url and "index.html" in report_url
+    assert (
+        s3.head_object(Bucket="bgremove-batch", Key="outputs/shop/p0_bg_removed.png")[
+            "ContentLength"
+        ]
+        > 0
+    )
+    execution = out.split("Started ")[1].split()[0]
+    assert (
+        cloud.status_command(argparse.Namespace(execution_arn=execution), clients=cli_clients) == 1
+    )
+    assert "SUCCEEDED" in capsys.readouterr().out
+
+
+def test_a_bad_manifest_is_refused_with_exit_2(deployed, capsys):
+    s3, cli_clients = deployed
+    s3.put_object(
+        Bucket="bgremove-batch", Key="manifests/bad.json", Body=b'["inputs/a.png", "../x"]'
+    )
+    code = cloud.start_command(
+        args(manifest="s3://bgremove-batch/manifests/bad.json"), clients=cli_clients, poll=0.05
+    )
+    assert code == 2
+    assert "index 1" in capsys.readouterr().err
+
+
+def test_estimate_prints_a_table(capsys, tmp_path):
+    assert (
+        cloud.estimate_command(argparse.Namespace(source=None, count=1000, model="stability")) == 0
+    )
+    out = capsys.readouterr().out
+    assert "Bedrock model" in out and "$    70.0000" in out
+    lines = {
+        line.split()[0]: line for line in out.splitlines() if line.startswith("  ") and line.split()
+    }
+    bedrock = float(lines["Bedrock"].split("$")[1].split()[0].replace(",", ""))
+    total = float(lines["total"].split("$")[1].split()[0].replace(",", ""))
+    assert (total - bedrock) / bedrock <= 0.02  # everything but the model: ≤ 2 % of it
