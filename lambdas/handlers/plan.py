@@ -1,9 +1,11 @@
 """Plan Lambda: request → items.json. See ``lambdas.planning``."""
 
 from lambdas import clients, planning
+from lambdas.observability import instrument
 from lambdas.settings import Settings
 
 
+@instrument
 def handler(event, context=None):
     run_id = event.get("execution_name") or planning.new_run_id()
     return planning.plan_run(
