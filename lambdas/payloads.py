@@ -112,6 +112,7 @@ class PlanResult(TypedDict):
     total: int  # items in the plan, skipped ones included
     to_process: int
     concurrency: int
+    first_item: WorkItem | None  # the single-image workflow's item (runs of one)
 
 
 class RunSummary(TypedDict):
@@ -121,3 +122,4 @@ class RunSummary(TypedDict):
     counts: dict[str, int]
     report_key: str
     report_url: str
+    output_url: str | None  # the cutout's link, when the run has exactly one item

@@ -156,6 +156,7 @@ def plan_run(
         total=len(items),
         to_process=len(to_process),
         concurrency=settings.concurrency,
+        first_item=to_process[0] if len(items) == 1 and to_process else None,
     )
 
 

@@ -65,9 +65,11 @@ def write_run_report(run: RunContext, *, s3: Any, interrupted: bool = False) -> 
     storage.write_bytes(
         s3, bucket, index_key, reporting.to_html(report).encode(), "text/html; charset=utf-8"
     )
+    only = report["items"][0] if len(report["items"]) == 1 else None
     return RunSummary(
         run_id=run["run_id"],
         counts=report["counts"],
         report_key=index_key,
         report_url=link(index_key),
+        output_url=only["url"] if only else None,
     )

@@ -119,12 +119,15 @@ def _task(
     return state
 
 
-def item_pipeline(arns: Mapping[str, str], settings: WorkflowSettings) -> dict[str, Any]:
+def item_pipeline(
+    arns: Mapping[str, str], settings: WorkflowSettings, *, item_done: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The per-item states: Validate → Resize → Remove background → Store.
 
     Any error that retries cannot fix goes to "Record failure", which writes the
     item's failure record; the iteration then ends in "Item failed" so the Map Run
-    counts it as failed. Store writes the success record.
+    counts it as failed. Store writes the success record. ``item_done`` replaces the
+    final success state (the single-image workflow answers with the cutout's URL).
     """
     lambda_retry = settings.lambda_service.retrier(LAMBDA_SERVICE_ERRORS)
     transient_retry = settings.transient.retrier(list(errors.TRANSIENT_ERRORS))
@@ -176,7 +179,7 @@ def item_pipeline(arns: Mapping[str, str], settings: WorkflowSettings) -> dict[s
             timeout=timeout,
         ),
         # Each iteration's output is kept tiny: a Distributed Map gathers them all.
-        "Item done": {"Type": "Pass", "Result": {}, "End": True},
+        "Item done": item_done or {"Type": "Pass", "Result": {}, "End": True},
         "Record failure": _task(
             arns["record_failure"],
             result_path=None,
@@ -259,6 +262,45 @@ def build_definition(
                 "Retry": [lambda_retry, transient_retry],
                 "End": True,
             },
+        },
+    }
+
+
+def build_single_image_definition(
+    arns: Mapping[str, str], settings: WorkflowSettings | None = None
+) -> dict[str, Any]:
+    """The tutorial's request as an Express workflow: ``{"input_key": ...}`` → the cutout's URL.
+
+    The same Plan (with its missing-key error) and the same per-item fragment as the
+    batch; the answer is the report step's ``output_url`` for the one item.
+    """
+    settings = settings or WorkflowSettings()
+    lambda_retry = settings.lambda_service.retrier(LAMBDA_SERVICE_ERRORS)
+    respond = {
+        "Type": "Task",
+        "Comment": "The run's report; its output_url is the cutout's presigned URL.",
+        "Resource": arns["report"],
+        "Parameters": {"run.$": "$.run"},
+        "Retry": [lambda_retry],
+        "End": True,
+    }
+    pipeline = item_pipeline(arns, settings, item_done=respond)
+    return {
+        "Comment": "bgremove: one image, synchronously (the tutorial's input_key request).",
+        "StartAt": "Plan image",
+        "States": {
+            "Plan image": {
+                "Type": "Task",
+                "Resource": arns["plan"],
+                "Parameters": {
+                    "request": {"input_key.$": "$.input_key"},
+                    "execution_name.$": "$$.Execution.Name",
+                },
+                "ResultSelector": {"item.$": "$.first_item", "run.$": "$.run"},
+                "Retry": [lambda_retry],
+                "Next": pipeline["StartAt"],
+            },
+            **pipeline["States"],
         },
     }
 

@@ -45,6 +45,18 @@ def acknowledgements(stack: cdk.Stack, bucket: cdk.CfnResource) -> dict[str, str
         f"{PACK}AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
         "AWSLambdaBasicExecutionRole]"
     ] = "The AWS-managed minimum for a Lambda to write its own logs; nothing else."
+    found[
+        f"{PACK}AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+        "AmazonAPIGatewayPushToCloudWatchLogs]"
+    ] = "API Gateway's account-level role for writing its execution logs; nothing else."
+    found[f"{PACK}AwsSolutions-COG4"] = (
+        "The single-image endpoint is IAM-authorised (SigV4), for tools and services; "
+        "a Cognito user pool is for end users, which this endpoint does not serve."
+    )
+    found[f"{PACK}AwsSolutions-APIG3"] = (
+        "IAM authorisation rejects unsigned requests before any work; a WAF web ACL adds cost "
+        "without protecting anything IAM does not already."
+    )
     found[f"{PACK}AwsSolutions-L1"] = (
         "Python 3.13 is pinned on purpose: the handlers and their arm64 wheels are built and "
         "tested for it; moving runtime is a deliberate change."

@@ -48,7 +48,11 @@ def resources(template, kind):
 
 
 def definition_of(template) -> dict:
-    machine = next(iter(resources(template, "AWS::StepFunctions::StateMachine").values()))
+    machine = next(
+        m
+        for m in resources(template, "AWS::StepFunctions::StateMachine").values()
+        if m["Properties"]["StateMachineType"] == "STANDARD"
+    )
     parts = machine["Properties"]["DefinitionString"]
     if isinstance(parts, dict):  # Fn::Join of strings and tokens
         parts = "".join(
@@ -89,8 +93,8 @@ def test_the_deployed_definition_is_the_local_engines(template):
     assert process["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
     ours = error_names_used(definition) - {n for n in error_names_used(definition) if "." in n}
     assert ours and ours <= errors.error_names()
-    machine = next(iter(resources(template, "AWS::StepFunctions::StateMachine").values()))
-    assert machine["Properties"]["StateMachineType"] == "STANDARD"
+    machines = resources(template, "AWS::StepFunctions::StateMachine").values()
+    machine = next(m for m in machines if m["Properties"]["StateMachineType"] == "STANDARD")
     assert machine["Properties"]["TracingConfiguration"] == {"Enabled": True}
 
 
@@ -173,3 +177,12 @@ def test_app_py_synthesizes_and_cfn_lint_finds_no_errors(tmp_path):
     assert lint.returncode in (0, 4, 8, 12), lint.stdout + lint.stderr  # 2 = errors
     errors_found = [line for line in lint.stdout.splitlines() if ":E" in line]
     assert errors_found == [], lint.stdout
+
+
+def test_single_image_endpoint_is_iam_authorised_and_runs_an_express_workflow(template):
+    methods = resources(template, "AWS::ApiGateway::Method")
+    gets = [m for m in methods.values() if m["Properties"]["HttpMethod"] == "GET"]
+    assert len(gets) == 1 and gets[0]["Properties"]["AuthorizationType"] == "AWS_IAM"
+    assert "StartSyncExecution" in json.dumps(gets[0]["Properties"]["Integration"])
+    machines = resources(template, "AWS::StepFunctions::StateMachine").values()
+    assert sorted(m["Properties"]["StateMachineType"] for m in machines) == ["EXPRESS", "STANDARD"]
