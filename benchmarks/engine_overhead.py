@@ -27,7 +27,11 @@ CONCURRENCY = 8
 
 
 def make_images(folder: Path, count: int, size: int) -> None:
-    """``count`` distinct small photos-like PNGs: a disc on a plain background."""
+    """``count`` distinct small photo-like PNGs: a disc on a plain background.
+
+    Each carries its index as a row of dots, so no two are the same bytes (the
+    result cache would otherwise skip the model for repeats).
+    """
     from PIL import Image, ImageDraw
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -38,6 +42,9 @@ def make_images(folder: Path, count: int, size: int) -> None:
         draw.ellipse(
             (margin, margin, size - margin, size - margin), fill=(40, 90 + index % 120, 160)
         )
+        for bit in range(16):
+            if index >> bit & 1:
+                image.putpixel((size // 2 - 8 + bit, size // 2), (250, 250, 250))
         image.save(folder / f"img_{index:05d}.png")
 
 

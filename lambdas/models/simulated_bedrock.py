@@ -18,7 +18,6 @@ import json
 import random
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -110,12 +109,34 @@ class SimulatedBedrockRuntime:
         self.time_scale = time_scale
         self._clock, self._sleep = clock, sleep
         self._lock = threading.Lock()
-        self._window: deque[float] = deque()
+        self._tokens = 0.0
+        self._last_refill: float | None = None
         self.calls = self.throttled = self.failed = self.errors = self.succeeded = 0
+        #: Simulated times of the first call and the last answer (throughput measurements).
+        self.first_call_at: float | None = None
+        self.last_answer_at: float | None = None
 
     def now(self) -> float:
         """Simulated seconds (the quota's clock)."""
         return self._clock() / self.time_scale
+
+    def _take_token(self) -> bool:
+        """The rpm quota as a token bucket: rpm/60 requests a second, one second of burst.
+
+        A plain 60-second window would let a batch send a whole minute's quota at once
+        and then stall; a bucket throttles above the sustained rate, as Bedrock does.
+        """
+        rate = self.spec["rpm"] / 60.0
+        capacity = max(1.0, rate)
+        now = self.now()
+        if self._last_refill is None:
+            self._tokens, self._last_refill = capacity, now
+        self._tokens = min(capacity, self._tokens + (now - self._last_refill) * rate)
+        self._last_refill = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return True
+        return False
 
     def invoke_model(
         self,
@@ -130,6 +151,8 @@ class SimulatedBedrockRuntime:
         with self._lock:
             number = self.calls
             self.calls += 1
+            if self.first_call_at is None:
+                self.first_call_at = self.now()
             fault = self._fault(random.Random(f"{self.spec['seed']}:{number}"))
             if fault == "throttle":
                 self.throttled += 1
@@ -157,17 +180,13 @@ class SimulatedBedrockRuntime:
         answer = self._answer(modelId, image_b64)
         with self._lock:
             self.succeeded += 1
+            self.last_answer_at = self.now()
         raw = json.dumps(answer).encode()
         return {"body": StreamingBody(io.BytesIO(raw), len(raw)), "contentType": "application/json"}
 
     def _fault(self, draw: random.Random) -> str | None:
-        if self.spec["rpm"]:
-            now = self.now()
-            while self._window and now - self._window[0] >= 60.0:
-                self._window.popleft()
-            if len(self._window) >= self.spec["rpm"]:
-                return "throttle"
-            self._window.append(now)
+        if self.spec["rpm"] and not self._take_token():
+            return "throttle"
         roll = draw.random()
         for name in ("throttle", "error", "fail"):
             if roll < self.spec[name]:

@@ -77,15 +77,22 @@ def test_faults_surface_as_the_adapters_errors():
 
 def test_rpm_quota_with_a_fake_clock():
     now = [0.0]
-    simulator = SimulatedBedrockRuntime("rpm=3", clock=lambda: now[0], sleep=lambda _: None)
+    simulator = SimulatedBedrockRuntime("rpm=120", clock=lambda: now[0], sleep=lambda _: None)
     model = TitanBackgroundRemoval(client=simulator)
-    for _ in range(3):
+    for _ in range(2):  # 120 a minute = 2 a second, one second of burst
         model.remove_background(PHOTO)
     with pytest.raises(ModelThrottledError):
         model.remove_background(PHOTO)
-    now[0] = 61.0
+    now[0] = 0.5  # half a second refills one request
     model.remove_background(PHOTO)
-    assert (simulator.succeeded, simulator.throttled) == (4, 1)
+    with pytest.raises(ModelThrottledError):
+        model.remove_background(PHOTO)
+    now[0] = 60.5  # a long pause refills only up to the burst
+    for _ in range(2):
+        model.remove_background(PHOTO)
+    with pytest.raises(ModelThrottledError):
+        model.remove_background(PHOTO)
+    assert (simulator.succeeded, simulator.throttled) == (5, 3)
 
 
 def test_thread_safe_counters():
