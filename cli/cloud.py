@@ -78,7 +78,11 @@ def start_command(
 ) -> int:
     cloudformation, sfn = clients or _clients(args)
     outputs = stack_outputs(cloudformation, args.stack)
-    request = {"prefix": args.prefix} if args.prefix else {"manifest": args.manifest}
+    request: dict[str, Any] = (
+        {"prefix": args.prefix} if args.prefix else {"manifest": args.manifest}
+    )
+    if getattr(args, "skip_done", False):
+        request["options"] = {"skip_done": True}
     execution = sfn.start_execution(
         stateMachineArn=outputs["StateMachineArn"], name=new_run_id(), input=json.dumps(request)
     )["executionArn"]

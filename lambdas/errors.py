@@ -95,6 +95,10 @@ class DuplicateSourceError(ItemError):
     """Recorded, not raised: the source is already in the run, so this entry is skipped."""
 
 
+class AlreadyDoneError(ItemError):
+    """Recorded, not raised: the cutout is newer than its source (nightly runs skip it)."""
+
+
 class NoResultRecordedError(ItemError):
     """Reported, not raised: the item's workflow ended without writing its record."""
 

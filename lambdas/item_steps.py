@@ -13,6 +13,7 @@ from typing import Any
 from PIL import Image
 
 from lambdas import mask_cache, records, storage
+from lambdas.errors import ModelThrottledError
 from lambdas.imaging.compose import apply_mask, encode_output, make_preview
 from lambdas.imaging.normalize import open_normalized
 from lambdas.imaging.resize import encode_for_model, fit_for_model
@@ -95,7 +96,11 @@ def remove_background(state: ItemInput, *, s3: Any, model: BackgroundModel) -> M
     attempts = state.get("retry_count", 0) + 1
     with Image.open(io.BytesIO(data)) as opened:
         image = opened.convert("RGB")
-    mask = model.remove_background(image)
+    try:
+        mask = model.remove_background(image)
+    except ModelThrottledError as error:
+        # When retries run out this is the item's reason: say how many attempts it had.
+        raise ModelThrottledError(f"{error} (attempt {attempts})") from error
     buffer = io.BytesIO()
     mask.save(buffer, format="PNG", compress_level=1)
     storage.write_bytes(s3, run["bucket"], key, buffer.getvalue(), "image/png")

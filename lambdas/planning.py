@@ -21,6 +21,7 @@ from typing import Any
 
 from lambdas import records, storage
 from lambdas.errors import (
+    AlreadyDoneError,
     ConfigError,
     DuplicateSourceError,
     InputMissingError,
@@ -38,7 +39,7 @@ from manifests.parsing import MANIFEST_OPTIONS, manifest_kind, parse_manifest
 #: Files that operating systems leave in photo folders; never items.
 JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 #: A request may also rehearse on a simulated Bedrock, or name an ONNX model file.
-REQUEST_OPTIONS = (*MANIFEST_OPTIONS, "simulate", "time_scale", "model_path")
+REQUEST_OPTIONS = (*MANIFEST_OPTIONS, "simulate", "time_scale", "model_path", "skip_done")
 _EXTENSIONS = {"png": "png", "webp": "webp", "jpeg": "jpg"}
 
 
@@ -50,6 +51,7 @@ class Source:
     key: str
     relative: str  # path under the output prefix, before the suffix is added
     output: str | None = None
+    modified: Any = None  # LastModified from the listing (prefix runs)
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -139,6 +141,8 @@ def plan_run(
     )
     run = run_context(run_id, settings, warnings=check.warnings)
     items, skipped = _items(sources, settings)
+    if options.get("skip_done"):
+        skipped.update(_already_done(items, sources, skipped, settings, s3))
     to_process = [item for item in items if item["item_id"] not in skipped]
 
     storage.write_json(s3, run["bucket"], f"{run['runs_prefix']}plan.json", {"items": items})
@@ -155,19 +159,49 @@ def plan_run(
         items_key=items_key,
         total=len(items),
         to_process=len(to_process),
-        concurrency=settings.concurrency,
+        concurrency=settings.effective_concurrency(),
         first_item=to_process[0] if len(items) == 1 and to_process else None,
     )
 
 
-def _skipped_record(item: WorkItem, reason: str) -> ItemRecord:
+def _skipped_record(item: WorkItem, reason: tuple[str, str]) -> ItemRecord:
+    kind, message = reason
     return ItemRecord(
         item_id=item["item_id"],
         source=item["source"],
         status="skipped",
         output_key=None,
-        error={"type": DuplicateSourceError.__name__, "message": reason},
+        error={"type": kind, "message": message},
     )
+
+
+def _already_done(
+    items: list[WorkItem],
+    sources: list[Source],
+    skipped: dict[str, tuple[str, str]],
+    settings: Settings,
+    s3: Any,
+) -> dict[str, tuple[str, str]]:
+    """Items whose cutout is newer than their source (one listing of the output prefix).
+
+    Nightly prefix runs pass ``skip_done`` so they only do new or changed work.
+    """
+    outputs = {
+        obj["Key"]: obj["LastModified"]
+        for obj in storage.list_objects(s3, settings.bucket, settings.output_prefix)
+    }
+    done = {}
+    for item, source in zip(items, sources, strict=True):
+        made = outputs.get(item["output_key"])
+        if item["item_id"] in skipped or made is None or source.modified is None:
+            continue
+        # S3 times are whole seconds: a tie could hide a change, so only strictly newer counts.
+        if made > source.modified:
+            done[item["item_id"]] = (
+                AlreadyDoneError.__name__,
+                f"already done: {item['output_key']} is newer than the source",
+            )
+    return done
 
 
 def parse_s3_uri(uri: str) -> tuple[str, str]:
@@ -209,17 +243,27 @@ def _sources_from_prefix(uri: str, settings: Settings, s3: Any) -> list[Source]:
         raise ConfigError(
             f"cannot read {uri}: {why or f'sources must be under {settings.input_prefix}'}"
         )
-    keys = [
-        key
-        for key in storage.list_keys(s3, bucket, prefix)
-        if not key.endswith("/") and not _is_junk(key) and _readable(key, settings) is None
+    objects = [
+        obj
+        for obj in storage.list_objects(s3, bucket, prefix)
+        if not obj["Key"].endswith("/")
+        and not _is_junk(obj["Key"])
+        and _readable(obj["Key"], settings) is None
     ]
-    if not keys:
+    if not objects:
         raise SourceNotFoundError(f"no files under {uri}")
     # Outputs mirror the input layout below the input prefix, whichever folder is listed,
     # so a file keeps one output key across runs (inputs/shop/a.png → outputs/shop/…).
     base = settings.input_prefix or prefix
-    return [Source(display=key[len(prefix) :], key=key, relative=key[len(base) :]) for key in keys]
+    return [
+        Source(
+            display=obj["Key"][len(prefix) :],
+            key=obj["Key"],
+            relative=obj["Key"][len(base) :],
+            modified=obj.get("LastModified"),
+        )
+        for obj in objects
+    ]
 
 
 def _is_junk(key: str) -> bool:
@@ -288,16 +332,19 @@ def _sources_from_manifest(
     return sources, manifest.options
 
 
-def _items(sources: list[Source], settings: Settings) -> tuple[list[WorkItem], dict[str, str]]:
+def _items(
+    sources: list[Source], settings: Settings
+) -> tuple[list[WorkItem], dict[str, tuple[str, str]]]:
     """Number the sources, mark duplicates skipped, and give each a unique output key."""
     width = max(6, len(str(len(sources))))
     first_by_key: dict[str, str] = {}
-    skipped: dict[str, str] = {}
+    skipped: dict[str, tuple[str, str]] = {}
     ids = [f"{index + 1:0{width}d}" for index in range(len(sources))]
     for item_id, source in zip(ids, sources, strict=True):
         if source.key in first_by_key:
             skipped[item_id] = (
-                f"duplicate of item {first_by_key[source.key]}: '{source.display}' is already in this run"
+                DuplicateSourceError.__name__,
+                f"duplicate of item {first_by_key[source.key]}: '{source.display}' is already in this run",
             )
         else:
             first_by_key[source.key] = item_id

@@ -29,7 +29,7 @@ class Settings:
     engine: str = "aws"
     model: str = "local"
     output_format: str = "png"
-    concurrency: int = 8
+    concurrency: int | None = None  # None: the model's default (lambdas.models.catalog)
     url_expiry_seconds: int = 3600  # the tutorial's one-hour presigned URL
     input_prefix: str = "inputs/"
     output_prefix: str = "outputs/"
@@ -48,7 +48,7 @@ class Settings:
             engine=env.get("BGREMOVE_ENGINE", defaults.engine),
             model=env.get("BGREMOVE_MODEL", defaults.model),
             output_format=env.get("BGREMOVE_FORMAT", defaults.output_format),
-            concurrency=_int(env, "BGREMOVE_CONCURRENCY", defaults.concurrency),
+            concurrency=_optional_int(env, "BGREMOVE_CONCURRENCY"),
             url_expiry_seconds=_int(
                 env, "BGREMOVE_URL_EXPIRY_SECONDS", defaults.url_expiry_seconds
             ),
@@ -84,6 +84,14 @@ class Settings:
             )
         return replace(self, **changes).validated()
 
+    def effective_concurrency(self) -> int:
+        """The Map's MaxConcurrency: as asked, else what suits the model's default quota."""
+        from lambdas.models.catalog import CATALOG
+
+        if self.concurrency is not None:
+            return self.concurrency
+        return CATALOG[self.model].concurrency if self.model in CATALOG else 4
+
     def model_options(self) -> dict[str, str]:
         options = {}
         if self.simulate is not None:
@@ -101,7 +109,7 @@ class Settings:
             raise ConfigError(
                 f"format {self.output_format!r} is not supported: use {', '.join(OUTPUT_FORMATS)}"
             )
-        if not 1 <= self.concurrency <= 10_000:
+        if self.concurrency is not None and not 1 <= self.concurrency <= 10_000:
             raise ConfigError(f"concurrency must be between 1 and 10000, not {self.concurrency}")
         # A presigned URL signed with SigV4 is valid for at most 7 days.
         if not 1 <= self.url_expiry_seconds <= 604_800:
@@ -109,6 +117,11 @@ class Settings:
                 f"url_expiry_seconds must be between 1 and 604800 (7 days), not {self.url_expiry_seconds}"
             )
         return self
+
+
+def _optional_int(env: Mapping[str, str], name: str) -> int | None:
+    raw = env.get(name)
+    return None if raw in (None, "") else _as_int(raw, name)
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

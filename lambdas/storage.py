@@ -81,15 +81,20 @@ def exists(s3: Any, bucket: str, key: str) -> bool:
         raise _translate(error, bucket, key) from error
 
 
-def list_keys(s3: Any, bucket: str, prefix: str) -> list[str]:
-    """Every key under ``prefix``, all pages, in S3's (lexicographic) order."""
-    keys: list[str] = []
+def list_objects(s3: Any, bucket: str, prefix: str) -> list[dict]:
+    """Every object under ``prefix`` (``Key``, ``LastModified``, …), all pages, in key order."""
+    objects: list[dict] = []
     try:
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-            keys.extend(obj["Key"] for obj in page.get("Contents", []))
+            objects.extend(page.get("Contents", []))
     except (ClientError, BotoCoreError) as error:
         raise _translate(error, bucket, prefix) from error
-    return keys
+    return objects
+
+
+def list_keys(s3: Any, bucket: str, prefix: str) -> list[str]:
+    """Every key under ``prefix``, all pages, in S3's (lexicographic) order."""
+    return [obj["Key"] for obj in list_objects(s3, bucket, prefix)]
 
 
 def presigned_url(s3: Any, bucket: str, key: str, expires_in: int) -> str:

@@ -154,6 +154,7 @@ def test_schedule_and_alarms_exist(template):
     schedule = next(iter(resources(template, "AWS::Scheduler::Schedule").values()))
     assert schedule["Properties"]["ScheduleExpression"] == "cron(0 2 * * ? *)"
     assert "inputs/" in json.dumps(schedule["Properties"]["Target"]["Input"])
+    assert "skip_done" in json.dumps(schedule["Properties"]["Target"]["Input"])
     assert len(resources(template, "AWS::CloudWatch::Alarm")) == 3
     assert len(resources(template, "AWS::SNS::Subscription")) == 1
 

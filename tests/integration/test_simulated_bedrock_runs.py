@@ -97,3 +97,43 @@ def test_bad_simulate_spec_is_refused(photos, tmp_path, capsys):
         ]
     )
     assert code == 2 and "unknown key 'thottle'" in capsys.readouterr().err
+
+
+def test_when_throttling_retries_run_out_the_item_fails_naming_its_attempts(photos, tmp_path):
+    from workflow.definition import RetryPolicy, WorkflowSettings
+
+    settings = WorkflowSettings(model_throttling=RetryPolicy(1, 2.0, 2, 5, True))
+    engine = LocalEngine(
+        model="stability",
+        simulate="throttle=1.0",
+        retry_clock_scale=0.0005,
+        cache_dir=None,
+        settings=settings,
+    )
+    outcome = engine.run(photos, tmp_path / "out")
+    report = report_of(tmp_path / "out")
+    assert outcome.exit_code == 1 and report["counts"]["failed"] == 12
+    error = report["items"][0]["error"]
+    assert error["type"] == "ModelThrottledError"
+    assert error["message"].endswith("(attempt 3)")  # the first try and MaxAttempts 2 retries
+
+
+def test_a_bedrock_model_without_credentials_is_refused(photos, tmp_path, monkeypatch, capsys):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    out = tmp_path / "out"
+    assert main(["run", str(photos), "--out", str(out), "--model", "stability", "--quiet"]) == 2
+    assert "needs AWS credentials" in capsys.readouterr().err and not out.exists()
+
+
+@pytest.mark.skipif(
+    not __import__("os").environ.get("BGREMOVE_LIVE_BEDROCK"),
+    reason="calls the real Amazon Bedrock: set BGREMOVE_LIVE_BEDROCK=1 with credentials and model access",
+)
+def test_hybrid_run_calls_the_real_bedrock(photos, tmp_path):  # pragma: no cover - needs an account
+    outcome = LocalEngine(model="stability", cache_dir=None).run(photos, tmp_path / "out")
+    assert outcome.exit_code == 0
+    assert report_of(tmp_path / "out")["model_calls"] >= 12

@@ -1,4 +1,4 @@
-"""The nightly schedule: run the inputs/ prefix (items already done come from the cache)."""
+"""The nightly schedule: run the inputs/ prefix, skipping photos whose cutout is up to date."""
 
 from __future__ import annotations
 
@@ -33,6 +33,9 @@ class NightlySchedule(Construct):
             target=scheduler.CfnSchedule.TargetProperty(
                 arn=state_machine.state_machine_arn,
                 role_arn=role.role_arn,
-                input=json.dumps({"prefix": f"s3://{bucket.bucket_name}/inputs/"}),
+                # skip_done: only new or changed photos are processed each night.
+                input=json.dumps(
+                    {"prefix": f"s3://{bucket.bucket_name}/inputs/", "options": {"skip_done": True}}
+                ),
             ),
         )

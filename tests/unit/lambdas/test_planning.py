@@ -1,4 +1,5 @@
 import json
+import time
 
 import pytest
 
@@ -151,3 +152,28 @@ def test_bad_requests_are_refused(s3, request_, error, text):
     with pytest.raises(error) as raised:
         plan_run(request_, run_id="r1", settings=SETTINGS, s3=s3)
     assert text in str(raised.value)
+
+
+def test_skip_done_skips_items_whose_cutout_is_newer_than_the_source(s3):
+    put(s3, "inputs/a.png", "inputs/b.png")
+    time.sleep(1.1)  # S3's LastModified has whole seconds
+    s3.put_object(Bucket="batch", Key="outputs/a_bg_removed.png", Body=b"cutout")
+    result = plan_run(
+        {"prefix": "s3://batch/inputs/", "options": {"skip_done": True}},
+        run_id="r1",
+        settings=SETTINGS,
+        s3=s3,
+    )
+    assert result["total"] == 2 and result["to_process"] == 1
+    assert [item["source"] for item in planned(s3, result)] == ["b.png"]
+    record = storage.read_json(s3, "batch", "runs/r1/records/000001.json")
+    assert record["status"] == "skipped" and record["error"]["type"] == "AlreadyDoneError"
+    time.sleep(1.1)
+    put(s3, "inputs/a.png")  # the source changed after its cutout: do it again
+    again = plan_run(
+        {"prefix": "s3://batch/inputs/", "options": {"skip_done": True}},
+        run_id="r2",
+        settings=SETTINGS,
+        s3=s3,
+    )
+    assert again["to_process"] == 2
