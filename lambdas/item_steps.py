@@ -54,7 +54,6 @@ def resize(state: ItemInput, *, s3: Any, model: BackgroundModel) -> ResizedImage
     """Write the model-sized, oriented, sRGB copy the model will see."""
     limits = model.limits
     image, notes = open_normalized(_source_bytes(state, s3), max_side=limits.max_side)
-    original_width, original_height = _oriented_size(state)
     fitted, pad = fit_for_model(image, limits)
     key = _work_key(state, "model_input." + limits.input_format.lower())
     storage.write_bytes(
@@ -68,19 +67,9 @@ def resize(state: ItemInput, *, s3: Any, model: BackgroundModel) -> ResizedImage
         model_input_key=key,
         width=fitted.width,
         height=fitted.height,
-        original_width=original_width,
-        original_height=original_height,
         pad=pad,
         notes=notes,
     )
-
-
-def _oriented_size(state: ItemInput) -> tuple[int, int]:
-    """The original's size after EXIF orientation, from what Validate read."""
-    validated = state.get("validated")
-    if not validated:
-        return 0, 0
-    return validated["width"], validated["height"]
 
 
 def remove_background(state: ItemInput, *, s3: Any, model: BackgroundModel) -> MaskResult:

@@ -63,8 +63,6 @@ class ResizedImage(TypedDict):
     model_input_key: str
     width: int  # of the model-sized copy, padding included
     height: int
-    original_width: int  # after EXIF orientation
-    original_height: int
     pad: list[int] | None  # [left, top, right, bottom] padding added for the model
     notes: list[str]  # e.g. "first frame of 12", "CMYK converted to sRGB"
 

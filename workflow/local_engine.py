@@ -32,6 +32,7 @@ from lambdas import clients, errors
 from lambdas.mask_cache import CACHE_PREFIX
 from lambdas.models import bedrock
 from lambdas.models.catalog import BEDROCK_MODELS
+from lambdas.planning import JUNK_NAMES, new_run_id
 from manifests.parsing import manifest_kind, parse_manifest
 from workflow import moto_workarounds
 from workflow.definition import FUNCTIONS, WorkflowSettings, build_definition
@@ -40,9 +41,6 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 BUCKET = "bgremove-local"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/bgremove-local"
-
-#: Files people keep next to photos that are never items.
-_SKIP_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 
 
 def function_arn(name: str) -> str:
@@ -303,8 +301,6 @@ class LocalEngine:
             definition=json.dumps(build_definition(arns, self.settings)),
             roleArn=ROLE_ARN,
         )["stateMachineArn"]
-        from lambdas.planning import new_run_id
-
         run_id = new_run_id()
         execution = sfn.start_execution(
             stateMachineArn=machine, name=run_id, input=json.dumps(request)
@@ -421,8 +417,9 @@ def sync_in(source: Path, s3: Any) -> dict[str, Any]:
 
 
 def _hidden(relative: Path) -> bool:
-    return any(part.startswith(".") for part in relative.parts) or (
-        relative.name.lower() in _SKIP_NAMES
+    # Plan would skip them too; not copying them keeps a big folder's sync short.
+    return (
+        any(part.startswith(".") for part in relative.parts) or relative.name.lower() in JUNK_NAMES
     )
 
 

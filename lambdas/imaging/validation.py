@@ -117,7 +117,16 @@ def validate_image(data: bytes, *, max_bytes: int, max_pixels: int) -> ImageFact
             raise CorruptImageError(
                 f"damaged {fmt} file: its header cannot be read ({error})"
             ) from None
-        width, height = _header_size(data, fmt) if image is None else image.size
+        if image is None:
+            claimed = _png_header_size(data) if fmt == "PNG" else None
+            if claimed is None:
+                raise ImageTooLargeError(
+                    f"the {fmt} header claims more pixels than can be decoded safely "
+                    f"(above the {max_pixels / 1e6:,.0f} megapixel limit)"
+                )
+            width, height = claimed
+        else:
+            width, height = image.size
         pixels = width * height
         if pixels > max_pixels:
             raise ImageTooLargeError(
@@ -138,11 +147,11 @@ def validate_image(data: bytes, *, max_bytes: int, max_pixels: int) -> ImageFact
     )
 
 
-def _header_size(data: bytes, fmt: str) -> tuple[int, int]:
-    # Pillow refused to open it as a bomb; PNG's header still tells its claim.
-    if fmt == "PNG" and len(data) >= 24:
-        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    return (1 << 16, 1 << 16)
+def _png_header_size(data: bytes) -> tuple[int, int] | None:
+    """The size a PNG's IHDR claims (Pillow refused to open it as a bomb)."""
+    if len(data) < 24:
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
 def _check_integrity(image: Image.Image, fmt: str, size: int) -> None:
