@@ -30,6 +30,11 @@ def _translate(error: Exception, bucket: str, key: str) -> Exception:
         code = error.response.get("Error", {}).get("Code", "")
         if code in _MISSING_CODES:
             return InputMissingError(f"S3 object '{key}' does not exist in bucket '{bucket}'")
+        if code in ("AccessDenied", "403"):
+            # S3 hides a missing key behind 403 from callers that may not list the bucket.
+            return InputMissingError(
+                f"S3 object '{key}' does not exist in bucket '{bucket}' or may not be read"
+            )
         if code in _TRANSIENT_CODES:
             return StorageUnavailableError(f"S3 was unavailable for '{key}' ({code}); will retry")
         return error
@@ -72,13 +77,28 @@ def write_json(s3: Any, bucket: str, key: str, value: Any) -> None:
 
 
 def exists(s3: Any, bucket: str, key: str) -> bool:
+    """Whether ``key`` exists.
+
+    S3 answers a HEAD for a missing key with 403, not 404, when the caller may not
+    list the whole bucket; each function may list only its own prefixes, so a 403
+    is settled by a listing of the key itself.
+    """
     try:
         s3.head_object(Bucket=bucket, Key=key)
         return True
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code", "") in _MISSING_CODES:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in _MISSING_CODES:
             return False
+        if code not in ("403", "AccessDenied", "Forbidden"):
+            raise _translate(error, bucket, key) from error
+    except BotoCoreError as error:
         raise _translate(error, bucket, key) from error
+    try:
+        page = s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
+    except (ClientError, BotoCoreError) as error:
+        raise _translate(error, bucket, key) from error
+    return any(obj["Key"] == key for obj in page.get("Contents", []))
 
 
 def list_objects(s3: Any, bucket: str, prefix: str) -> list[dict]:

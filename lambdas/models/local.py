@@ -6,8 +6,10 @@
 3. Keep the significant connected parts, fill their holes.
 4. Soften the edge with a guided filter that follows the photo's own edges.
 
-It does well on product shots and portraits on plain or moderately busy
-backgrounds, which is what it is for; a Bedrock model does better on clutter.
+It does well on product shots and subjects on plain or soft backgrounds. Clutter,
+or a subject coloured like its background, defeats it (in samples/photos the
+astronaut loses her head and the rocket keeps some sky): use a Bedrock model or
+``--model onnx`` with a matting network there.
 """
 
 from __future__ import annotations

@@ -26,8 +26,13 @@ S3_ACCESS = {
 }
 
 
-# Prefixes a function lists (Plan lists an input prefix; Report lists the run's records).
-S3_LISTS = {"plan": ["inputs/", "manifests/"], "report": ["runs/"]}
+# Prefixes a function lists: Plan lists inputs (and outputs, for skip_done), Report the
+# run's records, RemoveBackground looks up the cache (existence checks are listings).
+S3_LISTS = {
+    "plan": ["inputs/", "manifests/", "outputs/"],
+    "report": ["runs/"],
+    "remove_background": ["cache/"],
+}
 
 
 def grant_prefixes(
