@@ -462,8 +462,16 @@ def load_cache(cache_dir: Path | None, s3: Any) -> set[str]:
     return keys
 
 
-def save_cache(cache_dir: Path | None, s3: Any, known: set[str]) -> None:
-    """Keep the masks this run made, for the next run."""
+#: Masks kept between local runs; each is copied into the run's bucket at start.
+CACHE_LIMIT = 5000
+
+
+def save_cache(cache_dir: Path | None, s3: Any, known: set[str], limit: int = CACHE_LIMIT) -> None:
+    """Keep the masks this run made for the next run, and only the newest ``limit``.
+
+    Every run starts by copying the kept masks into its bucket, so an unbounded cache
+    would make every run slower.
+    """
     if cache_dir is None:
         return
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=CACHE_PREFIX):
@@ -473,6 +481,9 @@ def save_cache(cache_dir: Path | None, s3: Any, known: set[str]) -> None:
             target = cache_dir / obj["Key"][len(CACHE_PREFIX) :]
             target.parent.mkdir(parents=True, exist_ok=True)
             _write_atomically(target, s3.get_object(Bucket=BUCKET, Key=obj["Key"])["Body"].read())
+    kept = sorted(cache_dir.rglob("*.png"), key=lambda path: path.stat().st_mtime, reverse=True)
+    for path in kept[limit:]:
+        path.unlink(missing_ok=True)
 
 
 def _write_atomically(target: Path, body: bytes) -> None:
