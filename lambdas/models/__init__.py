@@ -3,14 +3,16 @@
 Every factory takes keyword options: ``simulate`` (a ``--simulate`` spec: the real
 adapter talks to ``SimulatedBedrockRuntime`` instead of Bedrock), ``time_scale``
 (compresses the simulator's clock), ``region``, ``client`` (an injected
-bedrock-runtime client) and, for ``onnx``, ``model_path``.
+bedrock-runtime client) and, for ``onnx``, ``model_path``, ``onnx_input_size``,
+``onnx_normalize`` (``imagenet``, ``unit`` or ``m,m,m/s,s,s``) and ``onnx_output``
+(each also read from ``BGREMOVE_ONNX_MODEL`` / ``BGREMOVE_ONNX_INPUT_SIZE`` / …).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from lambdas.errors import ModelUnusableError
+from lambdas.errors import ConfigError, ModelUnusableError
 from lambdas.models.base import BackgroundModel, ModelLimits
 
 __all__ = ["BackgroundModel", "ModelLimits", "get_model", "model_names"]
@@ -52,9 +54,24 @@ def _stability(**options: Any) -> BackgroundModel:
 
 
 def _onnx(**options: Any) -> BackgroundModel:
+    import os
+
     from lambdas.models.onnx_matting import OnnxMattingModel
 
-    return OnnxMattingModel(options.get("model_path"))
+    def option(name: str) -> Any:
+        return options.get(f"onnx_{name}") or os.environ.get(f"BGREMOVE_ONNX_{name.upper()}")
+
+    size = option("input_size")
+    try:
+        input_size = int(size) if size else None
+    except ValueError:
+        raise ConfigError(f"onnx input_size must be a whole number, not {size!r}") from None
+    return OnnxMattingModel(
+        options.get("model_path"),
+        input_size=input_size,
+        normalize=option("normalize") or "imagenet",
+        output=option("output"),
+    )
 
 
 # Factories import lazily so a run pays only for the model it uses.

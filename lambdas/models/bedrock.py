@@ -3,23 +3,30 @@
 The state machine owns retries, so the bedrock-runtime client is made with
 botocore's retries off: a throttled call fails at once as ``ModelThrottledError``
 and the definition's backoff (with full jitter) decides when to try again.
+
+How botocore errors become ours (``classify``):
+
+* ``ThrottlingException``, ``ServiceQuotaExceededException`` → ``ModelThrottledError``
+* ``ServiceUnavailableException``, ``InternalServerException``, ``ModelNotReadyException``,
+  ``ModelTimeoutException``, ``ModelErrorException``, connection errors and read
+  timeouts → ``ModelUnavailableError``
+* ``ValidationException`` (a bad image or the content filter) → ``ModelRefusedError``
+* ``AccessDeniedException``, ``ResourceNotFoundException`` → ``ModelAccessError``
+* anything else is raised unchanged.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import io
 import json
 import os
 from typing import Any
 
 from botocore.config import Config
-from botocore.exceptions import (
-    ClientError,
-    ConnectionClosedError,
-    EndpointConnectionError,
-    ReadTimeoutError,
-)
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 from PIL import Image, UnidentifiedImageError
 
 from lambdas.errors import (
@@ -30,6 +37,9 @@ from lambdas.errors import (
     ModelUnavailableError,
 )
 
+_THROTTLED = {"ThrottlingException", "ServiceQuotaExceededException"}
+# ModelErrorException (424) is "an error while processing the model": AWS gives no
+# reason to think the same image fails again, so it is retried like a 5xx.
 _TRANSIENT = {
     "ServiceUnavailableException",
     "InternalServerException",
@@ -37,9 +47,18 @@ _TRANSIENT = {
     "ModelTimeoutException",
     "ModelErrorException",
 }
+_FILTER_WORDS = ("filter", "blocked", "policy", "responsible ai")
+
+#: Image models take seconds, and more when Bedrock is busy; botocore's 60 s default
+#: would turn a slow answer into a retried (and paid) second call.
+READ_TIMEOUT_SECONDS = 120
+#: One attempt in total: ``max_attempts`` counts retries, ``total_max_attempts`` counts
+#: every attempt, so this is the setting that means "no retries" in every retry mode.
+NO_RETRIES = {"total_max_attempts": 1, "mode": "standard"}
 
 
 def default_region() -> str:
+    """The region Bedrock is called in: ``AWS_REGION``, else ``AWS_DEFAULT_REGION``, else us-east-1."""
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
 
@@ -59,41 +78,61 @@ def runtime_client(region: str, session: Any = None) -> Any:
     import boto3
 
     config = Config(
-        retries={"total_max_attempts": 1, "mode": "standard"},
-        read_timeout=120,
+        retries=NO_RETRIES,  # type: ignore[arg-type]
+        read_timeout=READ_TIMEOUT_SECONDS,
         connect_timeout=10,
     )
     return (session or boto3).client("bedrock-runtime", region_name=region, config=config)
 
 
 def classify(error: Exception, *, model_id: str, region: str) -> Exception:
-    """The errors-module exception for a failed InvokeModel (or ``error`` itself)."""
-    if isinstance(error, (ReadTimeoutError, EndpointConnectionError, ConnectionClosedError)):
+    """The errors-module exception for a failed InvokeModel (or ``error`` itself).
+
+    Parameters
+    ----------
+    error
+        What botocore raised.
+    model_id, region
+        Named in the message so a person can find the model in the console.
+    """
+    if isinstance(error, (BotoConnectionError, HTTPClientError)):
         return ModelUnavailableError(f"{model_id} did not answer in {region}: {error}")
     if not isinstance(error, ClientError):
         return error
     code = error.response.get("Error", {}).get("Code", "")
     message = error.response.get("Error", {}).get("Message", "") or str(error)
-    if code == "ThrottlingException":
+    if code in _THROTTLED:
         return ModelThrottledError(f"{model_id} is throttling requests in {region}: {message}")
     if code in _TRANSIENT:
         return ModelUnavailableError(f"{model_id} had a transient fault ({code}): {message}")
     if code == "ValidationException":
-        filtered = any(word in message.lower() for word in ("filter", "content", "policy"))
-        kind = "blocked by the model's content filter" if filtered else "rejected the image"
+        filtered = any(word in message.lower() for word in _FILTER_WORDS)
+        kind = "blocked the image with its content filter" if filtered else "rejected the image"
         return ModelRefusedError(f"{model_id} {kind}: {message}")
     if code == "AccessDeniedException":
         return ModelAccessError(
             f"model access not enabled for {model_id} in {region}: enable it in the Bedrock "
-            f"console (Model access) or grant bedrock:InvokeModel on it ({message})"
+            f"console (Model access) or check the role's bedrock:InvokeModel permission "
+            f"(AWS said: {message})"
         )
     if code == "ResourceNotFoundException":
-        return ModelAccessError(f"{model_id} is not available in {region}: {message}")
+        return ModelAccessError(
+            f"{model_id} is not available in {region} (unknown model id, or not offered "
+            f"there): {message}"
+        )
     return error
 
 
 def invoke(client: Any, *, model_id: str, region: str, body: dict) -> dict:
-    """Call InvokeModel with a JSON body and return the decoded JSON answer."""
+    """Call InvokeModel with a JSON body and return the decoded JSON answer.
+
+    Raises
+    ------
+    ModelThrottledError, ModelUnavailableError, ModelRefusedError, ModelAccessError
+        As ``classify`` maps botocore's errors.
+    ModelResponseError
+        If the answer is not a JSON object.
+    """
     try:
         response = client.invoke_model(
             modelId=model_id,
@@ -108,35 +147,52 @@ def invoke(client: Any, *, model_id: str, region: str, body: dict) -> dict:
             raise
         raise classified from error
     try:
-        return json.loads(raw)
+        answer = json.loads(raw)
     except (TypeError, ValueError):
-        raise ModelResponseError(f"{model_id} answered with something that is not JSON") from None
+        answer = None
+    if not isinstance(answer, dict):
+        raise ModelResponseError(f"{model_id} answered with something that is not a JSON object")
+    return answer
 
 
 def image_to_base64(image: Image.Image, fmt: str = "PNG") -> str:
+    """Encode ``image`` as ``fmt`` and base64, as the request bodies carry it."""
     buffer = io.BytesIO()
     image.save(buffer, format=fmt)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def first_image(answer: dict, *, model_id: str) -> Any:
+    """``answer["images"][0]``, or ``ModelResponseError`` if the answer has no image."""
+    images = answer.get("images")
+    if not isinstance(images, list) or not images:
+        raise ModelResponseError(f"{model_id} returned no image")
+    return images[0]
 
 
 def mask_from_base64(encoded: Any, *, model_id: str, size: tuple[int, int]) -> Image.Image:
     """The alpha channel of the model's returned cutout, at ``size``.
 
     The models answer with the subject on a transparent background; its alpha is
-    the mask. An answer without transparency has no usable mask.
+    the mask. An answer without transparency is refused (``ModelResponseError``)
+    rather than guessed from colours: a fully opaque cutout means the model did
+    not do its job, and a guess would hide that in the report. A cutout whose size
+    differs from the request (models may round sizes) is resized back, so the
+    mask always lines up with the copy it was made from.
     """
     if not isinstance(encoded, str) or not encoded:
         raise ModelResponseError(f"{model_id} returned no image")
     try:
-        image = Image.open(io.BytesIO(base64.b64decode(encoded)))
+        image = Image.open(io.BytesIO(base64.b64decode(encoded, validate=True)))
         image.load()
-    except (ValueError, UnidentifiedImageError, OSError):
+    except (binascii.Error, ValueError, UnidentifiedImageError, OSError):
         raise ModelResponseError(f"{model_id} returned an image that cannot be decoded") from None
     if image.mode not in ("RGBA", "LA", "PA") and "transparency" not in image.info:
-        raise ModelResponseError(f"{model_id} returned an image without transparency")
+        raise ModelResponseError(
+            f"{model_id} returned an image without transparency ({image.mode}), so no mask"
+        )
     mask = image.convert("RGBA").getchannel("A")
     if mask.size != size:
-        # Models may round sizes; the mask must match the copy it was made from.
         mask = mask.resize(size, Image.Resampling.BICUBIC)
     return mask
 
@@ -146,14 +202,26 @@ class BedrockAdapter:
 
     Subclasses say how to ask (``request_body``) and how to read the answer
     (``parse``): the parts that differ between models.
+
+    Parameters
+    ----------
+    name
+        The model's name in the catalog (``titan-v2``, ``nova-canvas``, ``stability``).
+    client
+        A bedrock-runtime client (real, stubbed or ``SimulatedBedrockRuntime``);
+        made on first use, without retries, when not given.
+    region
+        Where to call Bedrock; default ``default_region()``.
     """
 
     def __init__(self, name: str, *, client: Any = None, region: str | None = None) -> None:
         from lambdas.models.catalog import facts
 
         model = facts(name)
+        if model.model_id is None:
+            raise ValueError(f"{name} is not a Bedrock model")
         self.name = name
-        self.model_id: str = model.model_id  # type: ignore[assignment]
+        self.model_id: str = model.model_id
         self.limits = model.limits
         self.region = region or default_region()
         self._client = client
@@ -171,6 +239,7 @@ class BedrockAdapter:
         raise NotImplementedError
 
     def remove_background(self, image: Image.Image) -> Image.Image:
+        """One InvokeModel call: the soft ``"L"`` mask of ``image`` (255 = subject)."""
         answer = invoke(
             self.client, model_id=self.model_id, region=self.region, body=self.request_body(image)
         )

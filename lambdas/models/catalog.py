@@ -1,11 +1,21 @@
 """Facts about each model, in one place: ids, regions, limits, lifecycle, quota, price.
 
-Sources: the Bedrock model cards and pricing pages as of 2026-11 (see DESIGN.md).
-Prices are us-east-1 list prices per image, used by ``bgremove estimate``.
+Sources: DESIGN.md and the Bedrock model cards and pricing pages as of 2026-11.
+Prices are us-east-1 list prices per image, used by ``bgremove estimate``. The
+lifecycle here is what was last known; preflight asks AWS (``GetFoundationModel``)
+and AWS's answer wins when it is stricter.
+
+Quotas: Bedrock's default requests-per-minute quota differs by account and region,
+so the catalog names the quota (search Service Quotas → Amazon Bedrock for
+``quota_search``) instead of guessing its value. ``concurrency`` is a default Map
+MaxConcurrency small enough for a new account's quota; after raising the quota,
+``suggested_concurrency(rpm, seconds_per_image)`` gives the concurrency that
+keeps it busy.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 
@@ -30,6 +40,13 @@ class ModelFacts:
         The end-of-life date AWS announced, if any.
     concurrency
         Default Map concurrency that fits the model's default Bedrock quota.
+    price_per_image
+        us-east-1 list price in USD for one background removal.
+    profile_regions
+        For an inference profile: the regions it routes to (IAM must allow each).
+    quota_search
+        What to type in Service Quotas (Amazon Bedrock) to find the model's
+        requests-per-minute quota.
     """
 
     name: str
@@ -42,11 +59,14 @@ class ModelFacts:
     concurrency: int = 4
     price_per_image: float = 0.0
     profile_regions: tuple[str, ...] = ()
+    quota_search: str = ""
 
 
+# The 64 px floor is bgremove's: a smaller image is not worth a paid call.
 TITAN_LIMITS = ModelLimits(
     max_side=1408, min_side=64, max_pixels=None, aspect_range=(5 / 11, 11 / 5), input_format="PNG"
 )
+# 3072 px keeps the upload small; the model's own cap is the pixel count.
 STABILITY_LIMITS = ModelLimits(
     max_side=3072,
     min_side=64,
@@ -66,6 +86,7 @@ CATALOG: dict[str, ModelFacts] = {
         end_of_life=date(2026, 6, 30),
         concurrency=2,
         price_per_image=0.01,
+        quota_search="Titan Image Generator G1 V2",
     ),
     "nova-canvas": ModelFacts(
         name="nova-canvas",
@@ -76,6 +97,7 @@ CATALOG: dict[str, ModelFacts] = {
         lifecycle="LEGACY",
         concurrency=2,
         price_per_image=0.04,
+        quota_search="Nova Canvas",
     ),
     "stability": ModelFacts(
         name="stability",
@@ -86,6 +108,7 @@ CATALOG: dict[str, ModelFacts] = {
         limits=STABILITY_LIMITS,
         concurrency=4,
         price_per_image=0.07,
+        quota_search="Stable Image Remove Background",
     ),
     "local": ModelFacts(
         name="local",
@@ -109,4 +132,16 @@ BEDROCK_MODELS = tuple(name for name, facts in CATALOG.items() if facts.model_id
 
 
 def facts(name: str) -> ModelFacts:
+    """The facts about model ``name`` (``KeyError`` if bgremove has no such model)."""
     return CATALOG[name]
+
+
+def suggested_concurrency(rpm: int, seconds_per_image: float) -> int:
+    """Map concurrency that keeps a quota of ``rpm`` busy without exceeding it.
+
+    Each call holds a slot for ``seconds_per_image``, so ``rpm / 60`` calls a second
+    need ``rpm / 60 * seconds_per_image`` calls in flight (Little's law).
+    """
+    if rpm <= 0 or seconds_per_image <= 0:
+        raise ValueError("rpm and seconds_per_image must be positive")
+    return max(1, math.floor(rpm / 60 * seconds_per_image))

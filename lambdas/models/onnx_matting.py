@@ -1,16 +1,24 @@
 """Bring your own matting model: an ONNX export of ISNet, U²-Net, BiRefNet and the like.
 
-The model takes one NCHW float image and returns a one-channel map (the first
-output, if there are several). The input size comes from the model's input shape
-when it is fixed, else from ``input_size``. Values outside 0..1 are treated as
-logits (sigmoid); the map is then stretched to 0..1 and resized back.
+Such a model takes one NCHW image (float32 or float16) and returns a one-channel
+map, sometimes among several outputs (U²-Net and ISNet also return their side
+outputs): the first output is used unless ``output`` names another. The input size
+comes from the model's input shape when it is fixed, else from ``input_size``.
+
+Pre- and post-processing follow what these exports are trained with (and what
+rembg does with them): RGB scaled to 0..1, then ``(x - mean) / std`` (ImageNet
+statistics by default; ``normalize="unit"`` keeps 0..1); values outside 0..1 are
+logits and go through a sigmoid; the map is stretched to 0..1 (min-max) and resized
+back to the image.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -20,9 +28,42 @@ from lambdas.models.base import ModelLimits
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+NORMALIZATIONS = {
+    "imagenet": (IMAGENET_MEAN, IMAGENET_STD),
+    "unit": ((0.0, 0.0, 0.0), (1.0, 1.0, 1.0)),
+}
+
+
+def _file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 class OnnxMattingModel:
+    """A user-supplied ONNX matting model, run with onnxruntime on the CPU.
+
+    Parameters
+    ----------
+    path
+        The ``.onnx`` file; default the ``BGREMOVE_ONNX_MODEL`` environment variable.
+    input_size
+        Side of the square input, needed when the model's input shape is dynamic.
+    normalize
+        ``"imagenet"`` (default), ``"unit"`` (0..1 only), ``(mean, std)`` triples, or
+        the same as text: ``"0.5,0.5,0.5/0.5,0.5,0.5"``.
+    output
+        Name of the output holding the matte; default the model's first output.
+
+    Raises
+    ------
+    ConfigError
+        No file, a file that is not an ONNX model, an input that is not one NCHW
+        3-channel image, a dynamic size without ``input_size``, or an unknown output.
+    """
+
     name = "onnx"
 
     def __init__(
@@ -30,52 +71,98 @@ class OnnxMattingModel:
         path: str | None = None,
         *,
         input_size: int | None = None,
-        mean: tuple[float, float, float] = IMAGENET_MEAN,
-        std: tuple[float, float, float] = IMAGENET_STD,
+        normalize: str | tuple[Sequence[float], Sequence[float]] = "imagenet",
+        output: str | None = None,
     ) -> None:
         path = path or os.environ.get("BGREMOVE_ONNX_MODEL")
         if not path:
             raise ConfigError(
-                "--model onnx needs a model file: set model_path or BGREMOVE_ONNX_MODEL"
+                "--model onnx needs a model file: set model_path / BGREMOVE_ONNX_MODEL"
             )
         if not Path(path).is_file():
             raise ConfigError(f"ONNX model file {path} does not exist")
+        mean, std = self._normalization(normalize)
         import onnxruntime
 
+        try:
+            self.session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+        except Exception as error:  # onnxruntime raises its own untyped errors
+            raise ConfigError(
+                f"{path} is not an ONNX model onnxruntime can load: {error}"
+            ) from None
         self.path = path
-        self.session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
         model_input = self.session.get_inputs()[0]
+        shape = list(model_input.shape)
+        channels = shape[1] if len(shape) == 4 else None
+        if len(shape) != 4 or (isinstance(channels, int) and channels != 3):
+            raise ConfigError(
+                f"{path} takes input {model_input.name!r} of shape {shape}; "
+                "a matting model takes one NCHW RGB image (1, 3, H, W)"
+            )
         self.input_name = model_input.name
-        height, width = model_input.shape[2], model_input.shape[3]
-        fixed = isinstance(height, int) and isinstance(width, int)
+        self.input_dtype = np.float16 if model_input.type == "tensor(float16)" else np.float32
+        height, width = shape[2], shape[3]
+        fixed = isinstance(height, int) and isinstance(width, int) and height > 0 and width > 0
         if not fixed and not input_size:
             raise ConfigError(
                 f"{path} has a dynamic input size: give input_size (e.g. 1024 for BiRefNet)"
             )
-        self.size = (width, height) if fixed else (input_size, input_size)
+        self.size: tuple[int, int] = (width, height) if fixed else (input_size, input_size)  # type: ignore[assignment]
+        outputs = [item.name for item in self.session.get_outputs()]
+        if output is not None and output not in outputs:
+            raise ConfigError(f"{path} has no output {output!r}; it has {', '.join(outputs)}")
+        self.output = output or outputs[0]
         self.mean = np.array(mean, np.float32).reshape(1, 3, 1, 1)
         self.std = np.array(std, np.float32).reshape(1, 3, 1, 1)
-        self.limits = ModelLimits(max_side=max(1024, max(self.size)))
-        with open(path, "rb") as handle:
-            self._digest = hashlib.sha256(handle.read()).hexdigest()
+        self.limits = ModelLimits(max_side=max(1024, *self.size))
+        self._digest = _file_sha256(path)
+
+    @staticmethod
+    def _normalization(normalize: Any) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        if isinstance(normalize, str) and "/" in normalize:
+            normalize = tuple(part.split(",") for part in normalize.split("/", 1))
+        if isinstance(normalize, str):
+            if normalize not in NORMALIZATIONS:
+                raise ConfigError(
+                    f"unknown ONNX normalisation {normalize!r}: use "
+                    f"{' or '.join(NORMALIZATIONS)}, or mean/std as 'm,m,m/s,s,s'"
+                )
+            return NORMALIZATIONS[normalize]
+        try:
+            mean, std = (tuple(float(value) for value in triple) for triple in normalize)
+        except (TypeError, ValueError):
+            raise ConfigError("ONNX normalisation must be a name or (mean, std) triples") from None
+        if len(mean) != 3 or len(std) != 3 or not all(std):
+            raise ConfigError("ONNX normalisation needs three means and three non-zero stds")
+        return mean, std
 
     def cache_params(self) -> dict:
-        return {"sha256": self._digest, "size": list(self.size)}
+        return {
+            "sha256": self._digest,
+            "size": list(self.size),
+            "mean": self.mean.ravel().round(6).tolist(),
+            "std": self.std.ravel().round(6).tolist(),
+            "output": self.output,
+        }
 
     def remove_background(self, image: Image.Image) -> Image.Image:
+        """The soft ``"L"`` mask of ``image`` at its own size (255 = subject)."""
         resized = image.convert("RGB").resize(self.size, Image.Resampling.BILINEAR)
         array = np.asarray(resized, np.float32).transpose(2, 0, 1)[None] / 255.0
-        array = (array - self.mean) / self.std
-        output = self.session.run(None, {self.input_name: array.astype(np.float32)})[0]
+        array = ((array - self.mean) / self.std).astype(self.input_dtype)
+        (output,) = self.session.run([self.output], {self.input_name: array})
         matte = np.squeeze(np.asarray(output, np.float32))
         if matte.ndim != 2:
             raise ModelResponseError(
-                f"{self.path} returned shape {output.shape}, not a 1-channel map"
+                f"{self.path} returned shape {np.shape(output)} from {self.output!r}, "
+                "not a 1-channel map"
             )
+        if not np.isfinite(matte).all():
+            raise ModelResponseError(f"{self.path} returned NaN or infinite values")
         if matte.min() < 0.0 or matte.max() > 1.0:
-            matte = 1.0 / (1.0 + np.exp(-matte))
+            matte = 0.5 * (1.0 + np.tanh(matte / 2))  # the sigmoid, without overflow
         low, high = float(matte.min()), float(matte.max())
         if high - low > 1e-6:
             matte = (matte - low) / (high - low)
-        mask = Image.fromarray((matte * 255).astype(np.uint8), mode="L")
+        mask = Image.fromarray(np.round(matte * 255).astype(np.uint8))
         return mask.resize(image.size, Image.Resampling.BILINEAR)

@@ -3,39 +3,72 @@
 ``--simulate "throttle=0.3,fail=0.05,error=0.02,latency_ms=50,rpm=600,seed=7"`` runs
 the real adapters (their request building and response parsing) against this
 object instead of Bedrock: free rehearsals, tests and benchmarks. Faults are raised
-exactly as boto3 raises them (``botocore.exceptions.ClientError`` with Bedrock's
-error codes), so the adapters' error classification runs too.
+exactly as boto3 raises them (the service's modeled ``ClientError`` subclasses, with
+the same ``response`` dict and operation name), so the adapters' error
+classification runs too.
 
-Determinism: each call draws from ``random.Random(f"{seed}:{n}")`` where ``n`` is the
-call's number in this simulator, so a given seed gives the same sequence of faults.
+Spec keys (comma-separated ``key=value``, all optional):
+
+* ``throttle=P`` — probability of a ``ThrottlingException`` (429), answered at once.
+* ``fail=P`` — probability of a permanent refusal by the content filter: a
+  ``ValidationException`` from Titan / Nova, a ``Filter reason: input image``
+  finish reason from Stability (each model's own way of refusing).
+* ``error=P`` — probability of a ``ServiceUnavailableException`` (503).
+* ``latency_ms=N`` — time each answered call takes (through the injected ``sleep``).
+* ``rpm=N`` — a requests-per-minute quota; calls above it are throttled.
+* ``seed=N`` — seeds the fault draws.
+
+Determinism: a call's fault is drawn from ``random.Random(f"{seed}:{digest}:{n}")``,
+where ``digest`` identifies the request's image and ``n`` counts earlier requests
+for that image. An item therefore meets the same faults on every run with the same
+seed, whatever order the engine's threads send the items in. Only ``rpm`` depends on
+timing (it is a quota, not a draw).
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
+import functools
+import hashlib
 import io
 import json
 import random
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from botocore.exceptions import ClientError
 from botocore.response import StreamingBody
-from PIL import Image, ImageFilter
+from PIL import Image, ImageFilter, UnidentifiedImageError
 
 from lambdas.errors import ConfigError
 
-SPEC_KEYS = {
-    "throttle": float,
-    "fail": float,
-    "error": float,
-    "latency_ms": int,
-    "rpm": int,
-    "seed": int,
+SPEC_DEFAULTS: dict[str, float] = {
+    "throttle": 0.0,
+    "fail": 0.0,
+    "error": 0.0,
+    "latency_ms": 0,
+    "rpm": 0,
+    "seed": 0,
 }
+_PROBABILITIES = ("throttle", "error", "fail")
+_WHOLE_NUMBERS = ("latency_ms", "rpm", "seed")
+
+TITAN_IDS = ("amazon.titan-image-generator-v2:0", "amazon.nova-canvas-v1:0")
+STABILITY_IDS = (
+    "us.stability.stable-image-remove-background-v1:0",
+    "stability.stable-image-remove-background-v1:0",
+)
+# The limits Bedrock enforces on the request (DESIGN.md), so a Resize bug shows up
+# in simulated runs as the ValidationException the real service would send.
+TITAN_MAX_SIDE = 1408
+TITAN_MAX_BYTES = 5 * 1024 * 1024
+STABILITY_MIN_SIDE = 64
+STABILITY_MAX_PIXELS = 9_437_184
+STABILITY_ASPECT = (1 / 2.5, 2.5)
 
 
 def parse_spec(spec: str | dict) -> dict[str, float]:
@@ -44,16 +77,10 @@ def parse_spec(spec: str | dict) -> dict[str, float]:
     Raises
     ------
     ConfigError
-        For an unknown key, a bad value or a probability outside 0..1.
+        For an unknown key, a value that is not a number, a probability outside
+        0..1, probabilities adding up to more than 1, or a negative count.
     """
-    values: dict[str, Any] = {
-        "throttle": 0.0,
-        "fail": 0.0,
-        "error": 0.0,
-        "latency_ms": 0,
-        "rpm": 0,
-        "seed": 0,
-    }
+    values: dict[str, Any] = dict(SPEC_DEFAULTS)
     if isinstance(spec, dict):
         pairs = list(spec.items())
     else:
@@ -64,27 +91,62 @@ def parse_spec(spec: str | dict) -> dict[str, float]:
                 raise ConfigError(f"--simulate: expected key=value, got {part!r}")
             pairs.append((key.strip(), value.strip()))
     for key, value in pairs:
-        if key not in SPEC_KEYS:
-            raise ConfigError(f"--simulate: unknown key {key!r}; known: {', '.join(SPEC_KEYS)}")
+        if key not in SPEC_DEFAULTS:
+            raise ConfigError(f"--simulate: unknown key {key!r}; known: {', '.join(SPEC_DEFAULTS)}")
+        kind = int if key in _WHOLE_NUMBERS else float
         try:
-            values[key] = SPEC_KEYS[key](value)
+            values[key] = kind(value)
         except (TypeError, ValueError):
-            raise ConfigError(f"--simulate: {key} must be a number, not {value!r}") from None
-        if key in ("throttle", "fail", "error") and not 0.0 <= values[key] <= 1.0:
+            noun = "a whole number" if kind is int else "a number"
+            raise ConfigError(f"--simulate: {key} must be {noun}, not {value!r}") from None
+        if key in _PROBABILITIES and not 0.0 <= values[key] <= 1.0:
             raise ConfigError(f"--simulate: {key} is a probability between 0 and 1, not {value}")
         if key in ("latency_ms", "rpm") and values[key] < 0:
-            raise ConfigError(f"--simulate: {key} cannot be negative")
+            raise ConfigError(f"--simulate: {key} cannot be negative, not {value}")
+    if sum(values[key] for key in _PROBABILITIES) > 1.0 + 1e-9:
+        raise ConfigError("--simulate: throttle + fail + error add up to more than 1")
     return values
 
 
-def _client_error(code: str, message: str, status: int) -> ClientError:
-    return ClientError(
+@functools.cache
+def _modeled_exceptions() -> Any:
+    """bedrock-runtime's exception classes, as a boto3 client's ``.exceptions`` has them."""
+    import botocore.session
+    from botocore.errorfactory import ClientExceptionsFactory
+
+    model = botocore.session.get_session().get_service_model("bedrock-runtime")
+    return ClientExceptionsFactory().create_client_exceptions(model)
+
+
+def _metadata(status: int, headers: dict[str, str]) -> dict:
+    request_id = str(uuid.uuid4())
+    return {
+        "RequestId": request_id,
+        "HTTPStatusCode": status,
+        "HTTPHeaders": {"x-amzn-requestid": request_id, **headers},
+        "RetryAttempts": 0,
+    }
+
+
+def client_error(code: str, message: str, status: int) -> Exception:
+    """The exception boto3's bedrock-runtime client (retries off) raises for ``code``."""
+    metadata = _metadata(
+        status,
         {
-            "Error": {"Code": code, "Message": message},
-            "ResponseMetadata": {"HTTPStatusCode": status},
+            "content-type": "application/json",
+            "x-amzn-errortype": f"{code}:http://internal.amazon.com/coral/com.amazon.bedrock/",
         },
-        "InvokeModel",
     )
+    response = {
+        "Error": {"Message": message, "Code": code},
+        "ResponseMetadata": {**metadata, "MaxAttemptsReached": True},
+        "message": message,
+    }
+    return _modeled_exceptions().from_code(code)(response, "InvokeModel")
+
+
+def _invalid(message: str) -> Exception:
+    return client_error("ValidationException", message, 400)
 
 
 class SimulatedBedrockRuntime:
@@ -92,9 +154,19 @@ class SimulatedBedrockRuntime:
 
     Parameters
     ----------
+    spec
+        A ``--simulate`` spec string or dict (see the module docstring).
     time_scale
         Multiplies latency sleeps and divides the quota clock: 0.01 runs a minute of
         simulated quota in 0.6 s of wall time, for tests and benchmarks.
+    clock, sleep
+        Injected for tests (a fake clock makes the rpm quota deterministic).
+
+    Attributes
+    ----------
+    calls, throttled, failed, errors, succeeded, rejected
+        Counters: every call; throttled (``throttle`` or ``rpm``); refused (``fail``);
+        transient 5xx (``error``); answered with a cutout; rejected as malformed.
     """
 
     def __init__(
@@ -105,13 +177,17 @@ class SimulatedBedrockRuntime:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        if time_scale <= 0:
+            raise ConfigError(f"time_scale must be positive, not {time_scale}")
         self.spec = parse_spec(spec)
         self.time_scale = time_scale
         self._clock, self._sleep = clock, sleep
         self._lock = threading.Lock()
         self._tokens = 0.0
         self._last_refill: float | None = None
-        self.calls = self.throttled = self.failed = self.errors = self.succeeded = 0
+        self._attempts: dict[str, int] = {}
+        self.calls = self.throttled = self.failed = self.errors = 0
+        self.succeeded = self.rejected = 0
         #: Simulated times of the first call and the last answer (throughput measurements).
         self.first_call_at: float | None = None
         self.last_answer_at: float | None = None
@@ -138,7 +214,22 @@ class SimulatedBedrockRuntime:
             return True
         return False
 
-    def invoke_model(
+    def _fault(self, draw: random.Random) -> str | None:
+        """The fault for this call, if any (called under the lock)."""
+        roll = draw.random()
+        fault = None
+        for name in _PROBABILITIES:
+            if roll < self.spec[name]:
+                fault = name
+                break
+            roll -= self.spec[name]
+        # The draw is made even when the quota throttles, so attempt n of an item
+        # always meets the same draw; only whether the quota allows it varies.
+        if self.spec["rpm"] and not self._take_token():
+            return "throttle"
+        return fault
+
+    def invoke_model(  # noqa: N803 (boto3's parameter names)
         self,
         *,
         modelId: str,
@@ -146,89 +237,141 @@ class SimulatedBedrockRuntime:
         accept: str = "application/json",
         contentType: str = "application/json",
         **_: Any,
-    ) -> dict:  # noqa: N803 (boto3's names)
-        request = json.loads(body)
+    ) -> dict:
+        """Answer like ``InvokeModel``: ``{"body": StreamingBody, "contentType": …}``."""
         with self._lock:
-            number = self.calls
             self.calls += 1
             if self.first_call_at is None:
                 self.first_call_at = self.now()
-            fault = self._fault(random.Random(f"{self.spec['seed']}:{number}"))
+        try:
+            image = _request_image(modelId, body, contentType)
+        except Exception:
+            with self._lock:
+                self.rejected += 1
+            raise
+        with self._lock:
+            digest = hashlib.sha256(image).hexdigest()[:16]
+            attempt = self._attempts.get(digest, 0)
+            self._attempts[digest] = attempt + 1
+            fault = self._fault(random.Random(f"{self.spec['seed']}:{digest}:{attempt}"))
             if fault == "throttle":
                 self.throttled += 1
             elif fault == "fail":
                 self.failed += 1
             elif fault == "error":
                 self.errors += 1
-        if self.spec["latency_ms"]:
-            self._sleep(self.spec["latency_ms"] / 1000 * self.time_scale)
         if fault == "throttle":
-            raise _client_error(
+            # Bedrock refuses an over-quota call before running the model: no latency.
+            raise client_error(
                 "ThrottlingException", "Too many requests, please wait before trying again.", 429
             )
+        if self.spec["latency_ms"]:
+            self._sleep(self.spec["latency_ms"] / 1000 * self.time_scale)
         if fault == "error":
-            raise _client_error(
-                "ServiceUnavailableException", "Service is temporarily unavailable.", 503
+            raise client_error(
+                "ServiceUnavailableException", "Bedrock is unable to process your request.", 503
             )
-        image_b64 = self._request_image(modelId, request)
+        stability = modelId in STABILITY_IDS
+        if fault == "fail" and not stability:
+            raise _invalid("This request has been blocked by our content filters.")
         if fault == "fail":
-            raise _client_error(
-                "ValidationException",
-                "This request has been blocked by our content filters.",
-                400,
+            answer: dict = {
+                "seeds": [self.spec["seed"]],
+                "finish_reasons": ["Filter reason: input image"],
+                "images": [],
+            }
+        else:
+            cutout = simulated_cutout(image)
+            answer = (
+                {"seeds": [self.spec["seed"]], "finish_reasons": [None], "images": [cutout]}
+                if stability
+                else {"images": [cutout], "error": None}
             )
-        answer = self._answer(modelId, image_b64)
-        with self._lock:
-            self.succeeded += 1
-            self.last_answer_at = self.now()
+            with self._lock:
+                self.succeeded += 1
+                self.last_answer_at = self.now()
         raw = json.dumps(answer).encode()
-        return {"body": StreamingBody(io.BytesIO(raw), len(raw)), "contentType": "application/json"}
+        return {
+            "ResponseMetadata": _metadata(
+                200, {"content-type": "application/json", "content-length": str(len(raw))}
+            ),
+            "contentType": "application/json",
+            "body": StreamingBody(io.BytesIO(raw), len(raw)),
+        }
 
-    def _fault(self, draw: random.Random) -> str | None:
-        if self.spec["rpm"] and not self._take_token():
-            return "throttle"
-        roll = draw.random()
-        for name in ("throttle", "error", "fail"):
-            if roll < self.spec[name]:
-                return name
-            roll -= self.spec[name]
-        return None
 
-    @staticmethod
-    def _request_image(model_id: str, request: dict) -> str:
-        """The request's image, checked against the model's request schema as Bedrock would."""
-        if "stability" in model_id:
-            image = request.get("image")
-            if not isinstance(image, str) or request.get("output_format", "png") not in (
-                "png",
-                "jpeg",
-                "webp",
-            ):
-                raise _client_error(
-                    "ValidationException", "Malformed input request: 'image' is required.", 400
-                )
-            return image
-        if request.get("taskType") != "BACKGROUND_REMOVAL":
-            raise _client_error("ValidationException", "Malformed input request: taskType.", 400)
-        image = (request.get("backgroundRemovalParams") or {}).get("image")
-        if not isinstance(image, str):
-            raise _client_error(
-                "ValidationException",
-                "Malformed input request: backgroundRemovalParams.image is required.",
-                400,
+def _request_image(model_id: str, body: str | bytes, content_type: str) -> bytes:
+    """The request's image bytes, checked against the model's request schema and limits.
+
+    Raises the ``ValidationException`` (or, for an unknown model id, the
+    ``ResourceNotFoundException``) Bedrock would send for a bad request.
+    """
+    if model_id not in TITAN_IDS + STABILITY_IDS:
+        raise client_error(
+            "ResourceNotFoundException",
+            "Could not resolve the foundation model from the provided model identifier.",
+            404,
+        )
+    if content_type != "application/json":
+        raise _invalid(f"Malformed input request: content type {content_type} is not supported.")
+    try:
+        request = json.loads(body)
+    except (TypeError, ValueError):
+        raise _invalid("Malformed input request: the body is not valid JSON.") from None
+    if not isinstance(request, dict):
+        raise _invalid("Malformed input request: the body must be a JSON object.")
+    if model_id in STABILITY_IDS:
+        encoded = request.get("image")
+        unknown = set(request) - {"image", "output_format"}
+        if not isinstance(encoded, str) or unknown:
+            raise _invalid(
+                "Malformed input request: expected 'image' and optional 'output_format'"
+                + (f", got extraneous key(s) {sorted(unknown)}" if unknown else "")
             )
-        return image
-
-    @staticmethod
-    def _answer(model_id: str, image_b64: str) -> dict:
-        cutout = simulated_cutout(base64.b64decode(image_b64))
-        if "stability" in model_id:
-            return {"images": [cutout], "finish_reasons": [None], "seeds": [0]}
-        return {"images": [cutout], "error": None}
+        if request.get("output_format", "png") not in ("png", "jpeg", "webp"):
+            raise _invalid("Malformed input request: output_format must be png, jpeg or webp.")
+    else:
+        params = request.get("backgroundRemovalParams")
+        if request.get("taskType") != "BACKGROUND_REMOVAL" or not isinstance(params, dict):
+            raise _invalid(
+                "Malformed input request: taskType BACKGROUND_REMOVAL with "
+                "backgroundRemovalParams is required."
+            )
+        encoded = params.get("image")
+        if not isinstance(encoded, str):
+            raise _invalid("Malformed input request: backgroundRemovalParams.image is required.")
+    try:
+        data = base64.b64decode(encoded, validate=True)
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            image_format = image.format
+    except (binascii.Error, ValueError, UnidentifiedImageError, OSError):
+        raise _invalid("The provided image could not be decoded.") from None
+    if model_id in STABILITY_IDS:
+        aspect = width / height
+        if min(width, height) < STABILITY_MIN_SIDE or width * height > STABILITY_MAX_PIXELS:
+            raise _invalid(
+                f"Image of {width}x{height} must have sides of at least {STABILITY_MIN_SIDE} "
+                f"pixels and at most {STABILITY_MAX_PIXELS} pixels in total."
+            )
+        if not STABILITY_ASPECT[0] <= aspect <= STABILITY_ASPECT[1]:
+            raise _invalid(f"Image aspect ratio {aspect:.2f} must be between 1:2.5 and 2.5:1.")
+    else:
+        if image_format not in ("PNG", "JPEG"):
+            raise _invalid(f"The image must be PNG or JPEG, not {image_format}.")
+        if max(width, height) > TITAN_MAX_SIDE or len(data) > TITAN_MAX_BYTES:
+            raise _invalid(
+                f"Image of {width}x{height} ({len(data)} bytes) exceeds the maximum of "
+                f"{TITAN_MAX_SIDE} pixels per side or 5 MB."
+            )
+    return data
 
 
 def simulated_cutout(image_bytes: bytes) -> str:
-    """A plausible cutout: pixels unlike the border's median colour are the subject."""
+    """A plausible cutout: pixels unlike the border's median colour are the subject.
+
+    Returns a base64 RGBA PNG like the models' answers (soft edges from a small blur).
+    """
     image = Image.open(io.BytesIO(image_bytes)).convert("RGB")
     pixels = np.asarray(image).astype(np.int16)
     border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
@@ -248,7 +391,7 @@ _shared_lock = threading.Lock()
 
 
 def shared(spec: str, *, time_scale: float = 1.0) -> SimulatedBedrockRuntime:
-    """One simulator per spec in a process, so a run's calls share one quota and counters."""
+    """The process's simulator for (spec, time scale): a run's calls share one quota and counters."""
     with _shared_lock:
         key = (spec, time_scale)
         if key not in _shared:
@@ -257,5 +400,6 @@ def shared(spec: str, *, time_scale: float = 1.0) -> SimulatedBedrockRuntime:
 
 
 def reset() -> None:
+    """Forget every shared simulator (counters and quota start again)."""
     with _shared_lock:
         _shared.clear()
