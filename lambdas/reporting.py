@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from lambdas.errors import NoResultRecordedError, NotProcessedError
 from lambdas.payloads import ItemRecord, RunContext, WorkItem
@@ -132,11 +133,13 @@ def summary(report: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def to_csv(report: Mapping[str, Any]) -> str:
+    """report.csv: one row per item, ``CSV_COLUMNS`` in order, notes joined by ``; ``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for entry in report["items"]:
-        error = entry["error"] or {}
+        # A succeeded item has no error; anything else says why it has no cutout.
+        error = (entry["error"] if entry["status"] != "succeeded" else None) or {}
         writer.writerow(
             [
                 entry["item_id"],
@@ -144,8 +147,8 @@ def to_csv(report: Mapping[str, Any]) -> str:
                 entry["status"],
                 entry["output"] or "",
                 entry["url"] or "",
-                error.get("type", "") if entry["status"] != "succeeded" else "",
-                error.get("message", "") if entry["status"] != "succeeded" else "",
+                error.get("type", ""),
+                error.get("message", ""),
                 entry["width"] or "",
                 entry["height"] or "",
                 "; ".join(entry["notes"] or []),
@@ -154,103 +157,186 @@ def to_csv(report: Mapping[str, Any]) -> str:
     return buffer.getvalue()
 
 
+STATUSES = ("succeeded", "failed", "skipped")
+
+# One stylesheet for every page; the status filter is radio buttons and `:has()`,
+# so the page needs no script. `content-visibility` keeps 10,000 cards cheap to lay out.
 _STYLE = """
-:root{--ok:#1a7f37;--bad:#c62828;--skip:#8a6d00;--ink:#1f2328;--muted:#5d6470;--line:#d8dee4}
-*{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--ink);background:#f6f8fa}
-header{padding:20px 28px;background:#fff;border-bottom:1px solid var(--line)}
-h1{margin:0 0 4px;font-size:22px}.meta{color:var(--muted);font-size:13px}
-.counts{display:flex;gap:8px;flex-wrap:wrap;margin-top:12px}
-.badge{border:1px solid var(--line);border-radius:999px;padding:3px 12px;background:#fff;font-weight:600;font-size:13px;cursor:pointer}
-.badge.succeeded{color:var(--ok)}.badge.failed{color:var(--bad)}.badge.skipped{color:var(--skip)}
-.badge[aria-pressed=true]{outline:2px solid currentColor}
-main{display:grid;grid-template-columns:repeat(auto-fill,minmax(330px,1fr));gap:16px;padding:20px 28px}
-.card{background:#fff;border:1px solid var(--line);border-radius:10px;overflow:hidden;display:flex;flex-direction:column}
-.card.failed{border-color:#f2b8b5}.pics{display:grid;grid-template-columns:1fr 1fr;gap:1px;background:var(--line)}
-.pic{aspect-ratio:1;display:flex;align-items:center;justify-content:center;background:#fff;overflow:hidden}
-.pic img{max-width:100%;max-height:100%;display:block}
-.after{background-color:#fff;background-image:linear-gradient(45deg,#e3e6ea 25%,transparent 25%),linear-gradient(-45deg,#e3e6ea 25%,transparent 25%),linear-gradient(45deg,transparent 75%,#e3e6ea 75%),linear-gradient(-45deg,transparent 75%,#e3e6ea 75%);background-size:16px 16px;background-position:0 0,0 8px,8px -8px,-8px 0}
-.none{color:var(--muted);font-size:13px;padding:12px;text-align:center}
-.info{padding:10px 12px;font-size:13px}.src{font-weight:600;word-break:break-all}
-.status{font-weight:700;text-transform:uppercase;font-size:11px;letter-spacing:.04em}
-.status.succeeded{color:var(--ok)}.status.failed{color:var(--bad)}.status.skipped{color:var(--skip)}
-.reason{margin-top:4px;color:var(--bad)}.reason code{color:var(--muted)}.skipped .reason{color:var(--skip)}
-.notes{color:var(--muted);margin-top:4px}.warning{margin:10px 0 0;padding:6px 10px;background:#fff8c5;border:1px solid #e3c55a;border-radius:6px;font-size:13px}footer{padding:8px 28px 28px;color:var(--muted);font-size:12px}
-@media print{.counts{display:none}main{grid-template-columns:repeat(3,1fr)}}
+:root{--ink:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#f6f8fa;--card:#fff;--ok:#1a7f37;--bad:#cf222e;--skip:#8a5a00;--okbg:#dafbe1;--badbg:#ffebe9;--skipbg:#fff1c2;--check:#e6e9ed;--accent:#0969da}
+*{box-sizing:border-box}
+body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:var(--bg)}
+a{color:var(--accent)}
+header{padding:22px 28px 18px;background:var(--card);border-bottom:1px solid var(--line)}
+h1{margin:0 0 4px;font-size:22px;line-height:1.25}
+.meta,.reasons{margin:0;color:var(--muted);font-size:13px}.meta b{color:var(--ink);font-weight:600}
+.reasons{margin-top:8px}.reasons code{color:var(--bad)}
+.warning{margin:10px 0 0;padding:8px 12px;background:var(--skipbg);border:1px solid #d4a72c;border-radius:6px;font-size:13px}
+.filter{display:flex;flex-wrap:wrap;gap:8px;margin:14px 0 0;padding:0;border:0}
+.filter legend{position:absolute;clip:rect(0 0 0 0);width:1px;height:1px;overflow:hidden}
+.filter input{position:absolute;opacity:0;pointer-events:none}
+.filter label{display:flex;align-items:baseline;gap:6px;min-width:112px;padding:7px 14px;border:1px solid var(--line);border-radius:8px;background:var(--card);cursor:pointer;font-size:13px;color:var(--muted)}
+.filter label b{font-size:20px;color:var(--ink)}
+.filter label.succeeded b{color:var(--ok)}.filter label.failed b{color:var(--bad)}.filter label.skipped b{color:var(--skip)}
+.filter input:checked+label{border-color:var(--ink);box-shadow:inset 0 0 0 1px var(--ink)}
+.filter input:focus-visible+label{outline:2px solid var(--accent);outline-offset:2px}
+body:has(#show-succeeded:checked) .card:not(.succeeded),body:has(#show-failed:checked) .card:not(.failed),body:has(#show-skipped:checked) .card:not(.skipped){display:none}
+main{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:16px;padding:20px 28px}
+.card{display:flex;flex-direction:column;background:var(--card);border:1px solid var(--line);border-radius:10px;overflow:hidden;content-visibility:auto;contain-intrinsic-size:auto 330px}
+.card.failed{border-color:#ffcecb}.card.skipped{border-color:#eed888}
+.pics{display:grid;grid-template-columns:1fr 1fr;gap:1px;background:var(--line);aspect-ratio:2/1}
+.pic{position:relative;display:flex;align-items:center;justify-content:center;overflow:hidden;background:var(--card)}
+.pic a{display:contents}.pic img{display:block;max-width:100%;max-height:100%}
+.pic::after{position:absolute;left:6px;top:6px;padding:0 6px;border-radius:4px;background:rgba(31,35,40,.72);color:#fff;font-size:11px;line-height:18px}
+.before::after{content:"before"}.after::after{content:"after"}
+.after{background:repeating-conic-gradient(var(--check) 0 25%,var(--card) 0 50%) 0 0/16px 16px}
+.none{color:var(--muted);font-size:13px}
+.ph{grid-column:1/-1;display:flex;flex-direction:column;align-items:center;justify-content:center;gap:6px;color:var(--muted);font-size:13px;background:repeating-linear-gradient(-45deg,var(--card) 0 10px,var(--bg) 10px 20px)}
+.ph span{display:flex;align-items:center;justify-content:center;width:40px;height:40px;border-radius:50%;border:2px solid;font-size:22px;font-weight:700}
+.failed .ph span{color:var(--bad)}.skipped .ph span{color:var(--skip)}
+.info{padding:10px 12px 12px;font-size:13px}
+h2{margin:0 0 4px;font-size:14px;font-weight:600;overflow-wrap:anywhere}
+.facts{margin:0;color:var(--muted)}
+.st{display:inline-block;padding:0 7px;border-radius:999px;font-size:12px;font-weight:600}
+.st.succeeded{color:var(--ok);background:var(--okbg)}.st.failed{color:var(--bad);background:var(--badbg)}.st.skipped{color:var(--skip);background:var(--skipbg)}
+.why{margin:6px 0 0}.why code{display:block;margin-top:2px;color:var(--muted);font-size:12px}
+.notes{margin:6px 0 0;padding-left:18px;color:var(--muted)}
+footer{padding:4px 28px 28px;color:var(--muted);font-size:12px}
+@media (prefers-color-scheme:dark){:root{--ink:#e6edf3;--muted:#9198a1;--line:#3d444d;--bg:#0d1117;--card:#151b23;--ok:#4ac26b;--bad:#ff7b72;--skip:#d29922;--okbg:#12301c;--badbg:#3c1618;--skipbg:#3a2a05;--check:#2a313c;--accent:#4493f8}.card.failed{border-color:#6e2a2a}.card.skipped{border-color:#5a4510}.warning{border-color:#9e6a03}}
+@media print{body{background:#fff}.filter{display:none}main{grid-template-columns:repeat(3,1fr);padding:0}.card{break-inside:avoid;content-visibility:visible}*{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
 """
 
-# Optional: the page works without it; it only adds filtering by status.
-_SCRIPT = """
-document.querySelectorAll('.badge[data-status]').forEach(function(b){b.addEventListener('click',function(){
-var on=b.getAttribute('aria-pressed')!=='true';document.querySelectorAll('.badge').forEach(function(x){x.setAttribute('aria-pressed','false')});
-b.setAttribute('aria-pressed',on?'true':'false');var s=on?b.dataset.status:null;
-document.querySelectorAll('.card').forEach(function(c){c.hidden=!!s&&!c.classList.contains(s)})})});
-"""
+# What stands in for the pictures of an item that has none.
+_PLACEHOLDERS = {
+    "failed": ("!", "No cutout"),
+    "skipped": ("\u2013", "Skipped"),
+    "succeeded": ("?", "No preview"),
+}
 
 
 def to_html(report: Mapping[str, Any]) -> str:
-    """index.html: a self-contained contact sheet (before / after, status, reason)."""
-    esc = html.escape
+    """index.html: a self-contained contact sheet (before / after, status, reason).
+
+    No external assets and no script: every value is escaped, local links are
+    percent-encoded, images load lazily.
+    """
     counts = report["counts"]
-    badges = "".join(
-        f'<button class="badge {status}" data-status="{status}" aria-pressed="false">'
-        f"{counts[status]} {status}</button>"
-        for status in ("succeeded", "failed", "skipped")
+    filters = _filter("all", "All", counts["total"], checked=True) + "".join(
+        _filter(status, status.capitalize(), counts[status]) for status in STATUSES
     )
+    reasons = report.get("failure_reasons") or {}
+    why = (
+        '<p class="reasons">Why items failed: '
+        + ", ".join(f"<code>{_esc(kind)}</code> × {count}" for kind, count in reasons.items())
+        + "</p>"
+        if reasons
+        else ""
+    )
+    warnings = "".join(
+        f'<p class="warning" role="note">{_esc(text)}</p>' for text in report.get("warnings") or []
+    )
+    cached = report.get("cached") or 0
+    cached_text = f" · {cached} from cache" if cached else ""
+    images = "image" if counts["total"] == 1 else "images"
     cards = "\n".join(_card(entry) for entry in report["items"])
-    warnings = "".join(f'<p class="warning">{esc(text)}</p>' for text in report.get("warnings", []))
-    title = f"bgremove report {report['run_id']}"
     return (
-        "<!doctype html>\n"
-        f'<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>'
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        '<meta name="color-scheme" content="light dark">'
+        f"<title>bgremove · {_esc(report['run_id'])} · {_esc(report['model'])}</title>"
         f"<style>{_STYLE}</style></head><body>"
-        f"<header><h1>Background removal: {counts['total']} images</h1>"
-        f'<div class="meta">Run {esc(report["run_id"])} · model {esc(report["model"])} · '
-        f"engine {esc(report['engine'])} · {esc(report.get('created_at') or '')} · "
-        f"model calls {report.get('model_calls', 0)}"
-        f"{' · cached ' + str(report['cached']) if report.get('cached') else ''}</div>"
-        f"{warnings}"
-        f'<div class="counts" role="group" aria-label="Filter by status">{badges}</div></header>'
-        f"<main>{cards}</main>"
-        "<footer>Also in this folder: report.json and report.csv. "
-        "Links to cutouts from S3 are presigned and expire.</footer>"
-        f"<script>{_SCRIPT}</script></body></html>\n"
+        f"<header><h1>Background removal: {counts['total']} {images}</h1>"
+        f'<p class="meta">Run <b>{_esc(report["run_id"])}</b> · model <b>{_esc(report["model"])}</b>'
+        f" · {_esc(report['engine'])} engine · {_when(report.get('created_at'))}"
+        f" · {report.get('model_calls', 0)} model calls{cached_text}</p>"
+        f'{warnings}<fieldset class="filter"><legend>Show items by status</legend>{filters}</fieldset>'
+        f"{why}</header>\n<main>\n{cards}\n</main>\n<footer>{_footer(report['engine'])}</footer>"
+        "</body></html>\n"
     )
+
+
+def _esc(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _href(url: str) -> str:
+    """An attribute-safe link: local paths percent-encoded (``#``, ``%``, ``?``, ``:``
+    are ordinary characters in file names), presigned URLs kept as they are."""
+    if not url.startswith(("https://", "http://")):
+        url = quote(url, safe="/")
+    return _esc(url)
+
+
+def _when(stamp: str | None) -> str:
+    if not stamp:
+        return ""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return _esc(stamp)
+    if moment.tzinfo is None:
+        return f'<time datetime="{_esc(stamp)}">{moment:%Y-%m-%d %H:%M}</time>'
+    return f'<time datetime="{_esc(stamp)}">{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC</time>'
+
+
+def _filter(status: str, label: str, count: int, *, checked: bool = False) -> str:
+    return (
+        f'<input type="radio" name="show" id="show-{status}"{" checked" if checked else ""}>'
+        f'<label for="show-{status}" class="{status}"><b>{count}</b>{label}</label>'
+    )
+
+
+def _footer(engine: str) -> str:
+    if engine == "aws":
+        return (
+            "report.json and report.csv sit next to this page. Links are presigned S3 URLs "
+            "and stop working when they expire; report.json keeps each cutout's s3:// location."
+        )
+    return "report.json, report.csv and the cutouts sit next to this page."
+
+
+def _picture(src: str | None, target: str | None, alt: str, side: str) -> str:
+    if not src:
+        return f'<div class="pic {side}"><span class="none">no preview</span></div>'
+    image = f'<img loading="lazy" decoding="async" src="{_href(src)}" alt="{alt}">'
+    if target:
+        image = f'<a href="{_href(target)}">{image}</a>'
+    return f'<div class="pic {side}">{image}</div>'
 
 
 def _card(entry: Mapping[str, Any]) -> str:
-    esc = html.escape
-    source = esc(entry["source"])
     status = entry["status"]
-
-    def picture(url: str | None, target: str | None, alt: str, css: str) -> str:
-        if not url:
-            return f'<div class="pic {css}"><span class="none">no preview</span></div>'
-        image = f'<img loading="lazy" src="{esc(url, quote=True)}" alt="{alt}">'
-        if target:
-            image = f'<a href="{esc(target, quote=True)}">{image}</a>'
-        return f'<div class="pic {css}">{image}</div>'
-
-    before = picture(
-        entry.get("preview_before"), entry.get("preview_before"), f"{source}, original", "before"
-    )
-    after = picture(
-        entry.get("preview_after"), entry.get("url"), f"{source}, background removed", "after"
-    )
-    details = []
-    if entry.get("width"):
-        details.append(f"{entry['width']} × {entry['height']} px")
+    source = _esc(entry["source"])
+    before, after, url = entry.get("preview_before"), entry.get("preview_after"), entry.get("url")
+    if before or after:
+        pictures = _picture(before, before, f"{source}, original", "before") + _picture(
+            after, url, f"{source}, background removed", "after"
+        )
+    else:
+        glyph, text = _PLACEHOLDERS.get(status, ("?", "No preview"))
+        pictures = f'<div class="ph"><span aria-hidden="true">{glyph}</span>{text}</div>'
+    facts = [f'<span class="st {status}">{status}</span>']
+    if entry.get("width") and entry.get("height"):
+        facts.append(f"{entry['width']} × {entry['height']} px")
     if entry.get("cached"):
-        details.append("from cache")
+        facts.append("from cache")
+    if url:
+        facts.append(f'<a href="{_href(url)}">full size</a>')
+    facts.append(f"#{_esc(entry['item_id'])}")
     error = entry.get("error")
-    reason = ""
-    if error and status != "succeeded":
-        reason = f'<div class="reason">{esc(error.get("message") or "")} <code>{esc(error.get("type") or "")}</code></div>'
-    notes = "".join(f'<div class="notes">{esc(note)}</div>' for note in entry.get("notes") or [])
-    link = f' · <a href="{esc(entry["url"], quote=True)}">full size</a>' if entry.get("url") else ""
+    why = (
+        f'<p class="why">{_esc(error.get("message") or "")}'
+        f"<code>{_esc(error.get('type') or '')}</code></p>"
+        if error and status != "succeeded"
+        else ""
+    )
+    notes = entry.get("notes") or []
+    listed = (
+        '<ul class="notes">' + "".join(f"<li>{_esc(note)}</li>" for note in notes) + "</ul>"
+        if notes
+        else ""
+    )
     return (
-        f'<article class="card {status}"><div class="pics">{before}{after}</div>'
-        f'<div class="info"><div class="src">{source}</div>'
-        f'<span class="status {status}">{status}</span>'
-        f"{' · ' + ' · '.join(details) if details else ''}{link}{reason}{notes}</div></article>"
+        f'<article class="card {status}"><div class="pics">{pictures}</div>'
+        f'<div class="info"><h2>{source}</h2><p class="facts">{" · ".join(facts)}</p>'
+        f"{why}{listed}</div></article>"
     )

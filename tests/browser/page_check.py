@@ -1,15 +1,34 @@
-"""Open a page in headless Chromium (Debian's packages) and find images that do not load."""
+"""Open a page in headless Chromium (Debian's packages) and find what does not load.
+
+Debian's ``chromium`` and ``chromium-driver`` are used as installed, so
+selenium-manager never downloads a browser.
+"""
 
 from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
+
+_FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
 
 
 def browser_available() -> bool:
@@ -19,45 +38,44 @@ def browser_available() -> bool:
 def skip_without_browser() -> None:
     if not browser_available():
         pytest.skip(
-            "headless Chromium not installed (apt-get install chromium chromium-driver; .ci/run does it)"
+            f"headless Chromium not installed ({CHROMIUM} / {CHROMEDRIVER} missing: "
+            "apt-get install chromium chromium-driver; .ci/run does it)"
         )
 
 
-def open_page(html_path: Path):
-    """A Selenium driver on ``html_path``; the caller quits it."""
+@contextmanager
+def chromium_page(
+    html_path: Path, *, profile_dir: Path | None = None, size: tuple[int, int] = (1280, 900)
+) -> Iterator:
+    """A Selenium driver showing ``html_path``, quit (and its profile removed) on exit.
+
+    Parameters
+    ----------
+    profile_dir
+        A fresh folder for Chromium's profile; a temporary one when not given.
+    """
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
+    profile = profile_dir or Path(tempfile.mkdtemp(prefix="bgremove-chromium-"))
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    profile = tempfile.mkdtemp(prefix="bgremove-chromium-")
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={profile}",
-        "--window-size=1280,900",
-    ):
+    for flag in (*_FLAGS, f"--user-data-dir={profile}", f"--window-size={size[0]},{size[1]}"):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.get(html_path.resolve().as_uri())
-    driver._bgremove_profile = profile  # removed in close_page
-    return driver
+    try:
+        driver.set_script_timeout(60)
+        driver.get(html_path.resolve().as_uri())
+        yield driver
+    finally:
+        driver.quit()
+        if profile_dir is None:
+            shutil.rmtree(profile, ignore_errors=True)
 
 
-def close_page(driver) -> None:
-    profile = getattr(driver, "_bgremove_profile", None)
-    driver.quit()
-    if profile:
-        shutil.rmtree(profile, ignore_errors=True)
-
-
-_LOAD_ALL = """
+# Lazy images below the fold have not been fetched yet: make every one eager, wait
+# for each to finish (or fail), then name those without pixels.
+_LOAD_ALL_IMAGES = """
 const done = arguments[arguments.length - 1];
 const images = Array.from(document.images);
 images.forEach(img => { img.loading = 'eager'; });
@@ -68,32 +86,40 @@ Promise.all(images.map(img => img.complete ? null :
 """
 
 
-def check_page_images(html_path: Path) -> list[str]:
-    """The ``src`` of every image on the page that fails to load (empty = all load)."""
-    skip_without_browser()
-    driver = open_page(html_path)
-    try:
-        driver.set_script_timeout(60)
-        return driver.execute_async_script(_LOAD_ALL)
-    finally:
-        close_page(driver)
+def broken_images(driver) -> list[str]:
+    """The ``src`` of every image on the driver's page that does not load."""
+    return driver.execute_async_script(_LOAD_ALL_IMAGES)
 
 
-def broken_local_links(html_path: Path) -> list[str]:
-    """Every relative ``href`` on the page that names a missing file."""
-    from html.parser import HTMLParser
+def broken_file_links(driver) -> list[str]:
+    """Every ``<a href>`` that the browser resolves to a ``file:`` URL of a missing file.
 
-    hrefs: list[str] = []
-
-    class Links(HTMLParser):
-        def handle_starttag(self, tag, attrs):
-            if tag == "a":
-                hrefs.extend(value for name, value in attrs if name == "href" and value)
-
-    Links().feed(html_path.read_text())
-    base = html_path.parent
+    The browser resolves the links, so a name with ``#``, ``%`` or ``?`` that the page
+    forgot to encode shows up here as the wrong file.
+    """
+    hrefs = driver.execute_script(
+        "return Array.from(document.querySelectorAll('a[href]'), a => a.href)"
+    )
     return [
         href
         for href in hrefs
-        if "://" not in href and not href.startswith("#") and not (base / href).exists()
+        if urlsplit(href).scheme == "file" and not Path(unquote(urlsplit(href).path)).exists()
     ]
+
+
+@dataclass(frozen=True)
+class PageCheck:
+    broken_images: list[str]
+    broken_links: list[str]
+
+
+def check_page(html_path: Path, *, profile_dir: Path | None = None) -> PageCheck:
+    """Open ``html_path`` once and report its broken images and local links."""
+    skip_without_browser()
+    with chromium_page(html_path, profile_dir=profile_dir) as driver:
+        return PageCheck(broken_images(driver), broken_file_links(driver))
+
+
+def check_page_images(html_path: Path) -> list[str]:
+    """The ``src`` of every image on the page that fails to load (empty = all load)."""
+    return check_page(html_path).broken_images
