@@ -23,6 +23,10 @@ NO_RECORD = {
     "message": "no result recorded: the item's workflow ended without writing a record "
     "(see the execution history)",
 }
+NO_REASON = {
+    "type": "UnknownError",
+    "message": "failed without a recorded reason (see the execution history)",
+}
 NOT_PROCESSED = {
     "type": NotProcessedError.__name__,
     "message": "not processed: the run was interrupted before this item finished",
@@ -55,11 +59,18 @@ def build_report(
 
     Parameters
     ----------
+    items
+        The plan, skipped items included: the report lists exactly these, in this order.
+    records
+        The records found, by item id; records of items not in the plan are ignored.
     link
         Turns an S3 key into what the report links to: a presigned URL on AWS, a
         path relative to the output folder in local runs.
+    started_at, finished_at
+        ISO 8601 times; ``created_at`` is ``finished_at``, or now.
     missing
-        The error reported for an item without a record.
+        The error reported for an item without a record (``NOT_PROCESSED`` when the
+        run was interrupted on purpose).
     """
     entries = [_entry(run, item, records.get(item["item_id"]), link, missing) for item in items]
     statuses = Counter(entry["status"] for entry in entries)
@@ -99,7 +110,12 @@ def _entry(
             output_key=None,
             error=dict(missing),  # type: ignore[typeddict-item]
         )
-    output_key = record.get("output_key") if record["status"] == "succeeded" else None
+    status = record["status"]
+    # A skipped item may point at a cutout made earlier (e.g. already done); a failed one has none.
+    output_key = record.get("output_key") if status != "failed" else None
+    error = None if status == "succeeded" else record.get("error")
+    if status == "failed" and not error:
+        error = dict(NO_REASON)  # a failure is never reported without a reason
     if output_key is None:
         output = None
     elif run["engine"] == "aws":
@@ -113,17 +129,17 @@ def _entry(
     return {
         "item_id": item["item_id"],
         "source": item["source"],
-        "status": record["status"],
+        "status": status,
         "output": output,
         "url": maybe_link(output_key),
-        "error": record.get("error"),
+        "error": error,
         "width": record.get("width"),
         "height": record.get("height"),
         "preview_before": maybe_link(record.get("before_preview_key")),
         "preview_after": maybe_link(record.get("after_preview_key")),
-        "notes": record.get("notes", []),
-        "model_calls": record.get("model_calls", 0),
-        "cached": record.get("cached", False),
+        "notes": list(record.get("notes") or []),
+        "model_calls": record.get("model_calls") or 0,
+        "cached": bool(record.get("cached")),
     }
 
 
@@ -138,8 +154,7 @@ def to_csv(report: Mapping[str, Any]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for entry in report["items"]:
-        # A succeeded item has no error; anything else says why it has no cutout.
-        error = (entry["error"] if entry["status"] != "succeeded" else None) or {}
+        error = entry["error"] or {}
         writer.writerow(
             [
                 entry["item_id"],
@@ -326,7 +341,7 @@ def _card(entry: Mapping[str, Any]) -> str:
     why = (
         f'<p class="why">{_esc(error.get("message") or "")}'
         f"<code>{_esc(error.get('type') or '')}</code></p>"
-        if error and status != "succeeded"
+        if error
         else ""
     )
     notes = entry.get("notes") or []
