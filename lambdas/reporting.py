@@ -192,6 +192,7 @@ h1{margin:0 0 4px;font-size:22px;line-height:1.25}
 .filter label{display:flex;align-items:baseline;gap:6px;min-width:112px;padding:7px 14px;border:1px solid var(--line);border-radius:8px;background:var(--card);cursor:pointer;font-size:13px;color:var(--muted)}
 .filter label b{font-size:20px;color:var(--ink)}
 .filter label.succeeded b{color:var(--ok)}.filter label.failed b{color:var(--bad)}.filter label.skipped b{color:var(--skip)}
+.filter label.zero b{color:var(--muted)}
 .filter input:checked+label{border-color:var(--ink);box-shadow:inset 0 0 0 1px var(--ink)}
 .filter input:focus-visible+label{outline:2px solid var(--accent);outline-offset:2px}
 body:has(#show-succeeded:checked) .card:not(.succeeded),body:has(#show-failed:checked) .card:not(.failed),body:has(#show-skipped:checked) .card:not(.skipped){display:none}
@@ -216,6 +217,7 @@ h2{margin:0 0 4px;font-size:14px;font-weight:600;overflow-wrap:anywhere}
 .why{margin:6px 0 0}.why code{display:block;margin-top:2px;color:var(--muted);font-size:12px}
 .notes{margin:6px 0 0;padding-left:18px;color:var(--muted)}
 footer{padding:4px 28px 28px;color:var(--muted);font-size:12px}
+@media (max-width:600px){header,main,footer{padding-left:14px;padding-right:14px}main{gap:12px}.filter label{min-width:0}.pics:has(.ph){aspect-ratio:4/1}}
 @media (prefers-color-scheme:dark){:root{--ink:#e6edf3;--muted:#9198a1;--line:#3d444d;--bg:#0d1117;--card:#151b23;--ok:#4ac26b;--bad:#ff7b72;--skip:#d29922;--okbg:#12301c;--badbg:#3c1618;--skipbg:#3a2a05;--check:#2a313c;--accent:#4493f8}.card.failed{border-color:#6e2a2a}.card.skipped{border-color:#5a4510}.warning{border-color:#9e6a03}}
 @media print{body{background:#fff}.filter{display:none}main{grid-template-columns:repeat(3,1fr);padding:0}.card{break-inside:avoid;content-visibility:visible}*{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
 """
@@ -296,7 +298,8 @@ def _when(stamp: str | None) -> str:
 def _filter(status: str, label: str, count: int, *, checked: bool = False) -> str:
     return (
         f'<input type="radio" name="show" id="show-{status}"{" checked" if checked else ""}>'
-        f'<label for="show-{status}" class="{status}"><b>{count}</b>{label}</label>'
+        f'<label for="show-{status}" class="{status}{"" if count else " zero"}">'
+        f"<b>{count}</b>{label}</label>"
     )
 
 
