@@ -5,6 +5,18 @@ gaps that matter for batches of thousands of images. Each workaround below says
 what it fixes; ``tests/unit/workflow/test_moto_workarounds.py`` has, for each, a test
 that fails when moto changes so that the workaround is no longer needed or no
 longer works. ``apply()`` is idempotent.
+
+1. Map workers loop instead of recursing once per item (10,000 items hit the limit).
+2. One boto3 client per service instead of one per task.
+3. A retry clock that tests and rehearsals can compress (``RetryClock``).
+4. Each JSONPath parsed once.
+5. Lambda tasks answered in-process (``route_lambda``), without a boto3 round trip.
+6. A JSON-specialised deep copy for state data.
+7. No per-item event history inside a Distributed Map.
+8. Tasks run in the Map worker's thread (so ``TimeoutSeconds`` is not enforced locally).
+9. moto's per-error log lines silenced (the execution history keeps every error).
+Failed items never fail the Map (moto ignores ToleratedFailurePercentage, but its
+Distributed Map already tolerates them): a test watches for that changing.
 """
 
 from __future__ import annotations
