@@ -16,6 +16,8 @@ import boto3
 from botocore.config import Config
 
 from lambdas.models import BackgroundModel, get_model
+from lambdas.payloads import RunContext
+from lambdas.run_store import RunStore, open_store
 
 
 @functools.cache
@@ -41,6 +43,11 @@ def bedrock() -> Any:
         return _bedrock_override
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     return boto3.client("bedrock", region_name=region)
+
+
+def run_store(run: RunContext) -> RunStore:
+    """The store of the run the event belongs to (its bucket, or a local run's folders)."""
+    return open_store(run, s3=s3())
 
 
 def model(name: str, options: dict | None = None) -> BackgroundModel:

@@ -75,6 +75,18 @@ class InputMissingError(ItemError):
     """An object the item needs is not in the bucket (deleted after planning?)."""
 
 
+class SourceUnreadableError(ItemError):
+    """The source exists but cannot be read (no permission, an I/O error)."""
+
+
+class BrokenLinkError(ItemError):
+    """The source is a symbolic link to a file that does not exist."""
+
+
+class FolderUnreadableError(ItemError):
+    """Recorded, not raised: a folder below the run's folder cannot be listed."""
+
+
 class ModelRefusedError(ItemError):
     """The model refused this image (validation error or content filter)."""
 

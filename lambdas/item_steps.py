@@ -1,18 +1,17 @@
 """The per-item steps: Validate → Resize → Remove background → Store.
 
-Each function takes the state the workflow passes (``ItemInput``) and its clients,
-reads and writes images in S3 under the run's ``work/`` prefix, and returns the
+Each function takes the state the workflow passes (``ItemInput``) and the run's
+store (``lambdas.run_store``), reads and writes through its verbs, and returns the
 small typed result the definition stores at the step's ``ResultPath``.
 """
 
 from __future__ import annotations
 
 import io
-from typing import Any
 
 from PIL import Image
 
-from lambdas import mask_cache, records, storage
+from lambdas import mask_cache, records
 from lambdas.errors import ModelThrottledError
 from lambdas.imaging.compose import apply_mask, encode_output, make_preview
 from lambdas.imaging.normalize import open_normalized
@@ -26,42 +25,30 @@ from lambdas.payloads import (
     ResizedImage,
     ValidatedImage,
 )
+from lambdas.run_store import RunStore
 
 _CONTENT_TYPES = {"png": "image/png", "webp": "image/webp", "jpeg": "image/jpeg"}
 
 
-def _work_key(state: ItemInput, name: str) -> str:
-    return f"{state['run']['work_prefix']}{state['item']['item_id']}/{name}"
+def _source_bytes(state: ItemInput, store: RunStore) -> bytes:
+    return store.read_source(state["item"]["source_key"])
 
 
-def _preview_key(state: ItemInput, name: str) -> str:
-    return f"{state['run']['report_prefix']}previews/{state['item']['item_id']}_{name}"
-
-
-def _source_bytes(state: ItemInput, s3: Any) -> bytes:
-    return storage.read_bytes(s3, state["run"]["bucket"], state["item"]["source_key"])
-
-
-def validate(state: ItemInput, *, s3: Any) -> ValidatedImage:
+def validate(state: ItemInput, *, store: RunStore) -> ValidatedImage:
     """Check the source is an image bgremove can read, within the caps."""
     run = state["run"]
-    data = _source_bytes(state, s3)
+    data = _source_bytes(state, store)
     facts = validate_image(data, max_bytes=run["max_bytes"], max_pixels=run["max_pixels"])
     return ValidatedImage(**facts)
 
 
-def resize(state: ItemInput, *, s3: Any, model: BackgroundModel) -> ResizedImage:
+def resize(state: ItemInput, *, store: RunStore, model: BackgroundModel) -> ResizedImage:
     """Write the model-sized, oriented, sRGB copy the model will see."""
     limits = model.limits
-    image, notes = open_normalized(_source_bytes(state, s3), max_side=limits.max_side)
+    image, notes = open_normalized(_source_bytes(state, store), max_side=limits.max_side)
     fitted, pad = fit_for_model(image, limits)
-    key = _work_key(state, "model_input." + limits.input_format.lower())
-    storage.write_bytes(
-        s3,
-        state["run"]["bucket"],
-        key,
-        encode_for_model(fitted, limits.input_format),
-        f"image/{limits.input_format.lower()}",
+    key = store.write_model_input(
+        state["item"], encode_for_model(fitted, limits.input_format), limits.input_format
     )
     return ResizedImage(
         model_input_key=key,
@@ -72,15 +59,14 @@ def resize(state: ItemInput, *, s3: Any, model: BackgroundModel) -> ResizedImage
     )
 
 
-def remove_background(state: ItemInput, *, s3: Any, model: BackgroundModel) -> MaskResult:
+def remove_background(state: ItemInput, *, store: RunStore, model: BackgroundModel) -> MaskResult:
     """Ask the model for a soft mask of the model-sized copy, unless it is cached.
 
     The mask is stored under its cache key, which Store then reads.
     """
-    run = state["run"]
-    data = storage.read_bytes(s3, run["bucket"], state["resized"]["model_input_key"])
+    data = store.read_model_input(state["resized"]["model_input_key"])
     key = mask_cache.cache_key(model, data)
-    if mask_cache.lookup(s3, run["bucket"], key):
+    if store.has_mask(key):
         return MaskResult(mask_key=key, model=model.name, model_calls=0, cached=True)
     attempts = state.get("retry_count", 0) + 1
     with Image.open(io.BytesIO(data)) as opened:
@@ -92,27 +78,26 @@ def remove_background(state: ItemInput, *, s3: Any, model: BackgroundModel) -> M
         raise ModelThrottledError(f"{error} (attempt {attempts})") from error
     buffer = io.BytesIO()
     mask.save(buffer, format="PNG", compress_level=1)
-    storage.write_bytes(s3, run["bucket"], key, buffer.getvalue(), "image/png")
+    store.write_mask(key, buffer.getvalue())
     return MaskResult(mask_key=key, model=model.name, model_calls=attempts, cached=False)
 
 
-def store(state: ItemInput, *, s3: Any) -> ItemRecord:
-    """Put the mask on the full-resolution original, write the cutout and its record."""
-    run, item = state["run"], state["item"]
-    original, notes = open_normalized(_source_bytes(state, s3))
-    mask_bytes = storage.read_bytes(s3, run["bucket"], state["mask"]["mask_key"])
-    with Image.open(io.BytesIO(mask_bytes)) as opened:
-        mask = opened.convert("L")
-    cutout = apply_mask(original, mask, state["resized"]["pad"])
-    fmt = run["output_format"]
-    storage.write_bytes(
-        s3, run["bucket"], item["output_key"], encode_output(cutout, fmt), _CONTENT_TYPES[fmt]
-    )
+def store(state: ItemInput, *, store: RunStore) -> ItemRecord:
+    """Put the mask on the full-resolution original, write the cutout and its record.
 
-    before_key = _preview_key(state, "before.jpg")
-    after_key = _preview_key(state, "after.png")
-    storage.write_bytes(s3, run["bucket"], before_key, make_preview(original), "image/jpeg")
-    storage.write_bytes(s3, run["bucket"], after_key, make_preview(cutout), "image/png")
+    The record is written last: a record that says succeeded means the cutout is there.
+    """
+    run, item = state["run"], state["item"]
+    original, notes = open_normalized(_source_bytes(state, store))
+    with Image.open(io.BytesIO(store.read_mask(state["mask"]["mask_key"]))) as opened:
+        mask = opened.convert("L")
+    before = make_preview(original)
+    cutout = apply_mask(original, mask, state["resized"]["pad"])
+    del original  # the cutout holds the pixels now
+    fmt = run["output_format"]
+    store.write_cutout(item, encode_output(cutout, fmt), _CONTENT_TYPES[fmt])
+    before_key = store.write_preview(item, "before.jpg", before, "image/jpeg")
+    after_key = store.write_preview(item, "after.png", make_preview(cutout), "image/png")
 
     record = ItemRecord(
         item_id=item["item_id"],
@@ -128,5 +113,10 @@ def store(state: ItemInput, *, s3: Any) -> ItemRecord:
         model_calls=state["mask"].get("model_calls", 1),
         cached=state["mask"].get("cached", False),
     )
-    records.write_record(s3, run, record)
+    if run.get("local"):
+        record["options"] = records.run_signature(run)
+        if item.get("fingerprint"):
+            record["fingerprint"] = item["fingerprint"]
+    store.write_record(item, record)
+    store.discard_work(item)
     return record

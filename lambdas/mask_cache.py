@@ -9,21 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
 
-from lambdas import storage
+from lambdas import layout
 from lambdas.models.base import BackgroundModel
-
-CACHE_PREFIX = "cache/"
 
 
 def cache_key(model: BackgroundModel, model_input: bytes) -> str:
     params = json.dumps({"model": model.name, **model.cache_params()}, sort_keys=True)
     digest = hashlib.sha256(params.encode())
     digest.update(hashlib.sha256(model_input).digest())
-    return f"{CACHE_PREFIX}{model.name}/{digest.hexdigest()}.png"
-
-
-def lookup(s3: Any, bucket: str, key: str) -> bool:
-    """Whether a mask is cached at ``key``."""
-    return storage.exists(s3, bucket, key)
+    return layout.cache_key(model.name, digest.hexdigest())

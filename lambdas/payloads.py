@@ -28,6 +28,16 @@ class RunContext(TypedDict):
     max_pixels: int
     url_expiry_seconds: int
     warnings: list[str]  # e.g. the model is Legacy; shown in the report
+    local: NotRequired[LocalContext]  # local runs: the folders of ``lambdas.layout.LocalPaths``
+
+
+class LocalContext(TypedDict):
+    """Where a local run reads and writes (``lambdas.run_store.LocalRunStore``)."""
+
+    root: str  # sources are keys below this folder
+    out: str  # --out
+    cache: str | None  # masks kept between runs (None: not kept)
+    label: str | None  # how the report names a single-image run's source
 
 
 class WorkItem(TypedDict):
@@ -37,6 +47,7 @@ class WorkItem(TypedDict):
     source: str  # as the user named it, for the report
     source_key: str  # key in the batch bucket
     output_key: str  # deterministic, never collides within a run
+    fingerprint: NotRequired[str]  # local runs: size and mtime, so a re-run knows what changed
 
 
 class ItemInput(TypedDict):
@@ -101,6 +112,9 @@ class ItemRecord(TypedDict):
     notes: NotRequired[list[str]]
     model_calls: NotRequired[int]
     cached: NotRequired[bool]
+    run_id: NotRequired[str]  # local runs: the run that wrote it
+    fingerprint: NotRequired[str]  # local runs: the source's, when the cutout was made
+    options: NotRequired[str]  # local runs: what made the cutout (``records.run_signature``)
 
 
 class PlanResult(TypedDict):

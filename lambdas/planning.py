@@ -15,11 +15,11 @@ import re
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from lambdas import records, storage
+from lambdas import layout, records
 from lambdas.errors import (
     AlreadyDoneError,
     ConfigError,
@@ -32,15 +32,16 @@ from lambdas.errors import (
 from lambdas.models import model_names
 from lambdas.models.bedrock import default_region
 from lambdas.models.preflight import preflight
-from lambdas.payloads import ItemRecord, PlanResult, RunContext, WorkItem
-from lambdas.settings import RESERVED_PREFIXES, Settings
-from manifests.parsing import MANIFEST_OPTIONS, manifest_kind, parse_manifest
+from lambdas.payloads import ItemRecord, LocalContext, PlanResult, RunContext, WorkItem
+from lambdas.run_store import RunStore, S3RunStore, open_store
+from lambdas.settings import Settings
+from manifests.parsing import MANIFEST_OPTIONS, Manifest, manifest_kind, parse_manifest
 
-#: Files that operating systems leave in photo folders; never items.
-JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 #: A request may also rehearse on a simulated Bedrock, or name an ONNX model file.
 REQUEST_OPTIONS = (*MANIFEST_OPTIONS, "simulate", "time_scale", "model_path", "skip_done")
 _EXTENSIONS = {"png": "png", "webp": "webp", "jpeg": "jpg"}
+#: The note on an item whose cutout an earlier run into the same folder made.
+RESUMED_NOTE = "done by an earlier run: kept"
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class Source:
     relative: str  # path under the output prefix, before the suffix is added
     output: str | None = None
     modified: Any = None  # LastModified from the listing (prefix runs)
+    fingerprint: str | None = None  # local runs: size and mtime
+    problem: tuple[str, str] | None = None  # (error type, message): fails at Plan
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -61,22 +64,30 @@ def new_run_id(now: datetime | None = None) -> str:
 
 
 def run_context(run_id: str, settings: Settings, warnings: list[str] | None = None) -> RunContext:
-    return RunContext(
+    run = RunContext(
         run_id=run_id,
         bucket=settings.bucket,
         engine="local" if settings.engine == "local" else "aws",
         model=settings.model,
         model_options=settings.model_options(),
         output_format=settings.output_format,  # type: ignore[typeddict-item]
-        runs_prefix=f"runs/{run_id}/",
-        work_prefix=f"work/{run_id}/",
-        report_prefix=f"reports/{run_id}/",
+        runs_prefix=layout.runs_prefix(run_id),
+        work_prefix=layout.work_prefix(run_id),
+        report_prefix=layout.report_prefix(run_id),
         output_prefix=settings.output_prefix,
         max_bytes=settings.max_bytes,
         max_pixels=settings.max_pixels,
         url_expiry_seconds=settings.url_expiry_seconds,
         warnings=warnings or [],
     )
+    if settings.local_root and settings.local_out:
+        run["local"] = LocalContext(
+            root=settings.local_root,
+            out=settings.local_out,
+            cache=settings.local_cache,
+            label=settings.local_label,
+        )
+    return run
 
 
 def plan_run(
@@ -118,16 +129,11 @@ def plan_run(
         raise ConfigError(f"unknown option {unknown[0]!r}; known: {', '.join(REQUEST_OPTIONS)}")
 
     kind = named[0]
-    if kind == "prefix":
-        sources = _sources_from_prefix(str(request["prefix"]), settings, s3)
-    elif kind == "input_key":
-        sources = [_source_from_key(str(request["input_key"]), settings, s3)]
-    else:
-        manifest_sources, manifest_options = _sources_from_manifest(
-            str(request["manifest"]), settings, s3
-        )
-        sources = manifest_sources
-        settings = settings.with_options(manifest_options)
+    manifest: tuple[str, Manifest] | None = None
+    if kind == "manifest":
+        reader = open_store(run_context(run_id, settings), s3=s3)
+        manifest = _read_manifest(str(request["manifest"]), settings, reader)
+        settings = settings.with_options(manifest[1].options)
     settings = settings.with_options(options)
     if settings.model not in model_names():
         raise ModelUnusableError(
@@ -140,22 +146,30 @@ def plan_run(
         bedrock_client=bedrock() if bedrock and settings.simulate is None else None,
     )
     run = run_context(run_id, settings, warnings=check.warnings)
-    items, skipped = _items(sources, settings)
-    if options.get("skip_done"):
-        skipped.update(_already_done(items, sources, skipped, settings, s3))
-    to_process = [item for item in items if item["item_id"] not in skipped]
+    store = open_store(run, s3=s3)
+    if kind == "prefix":
+        sources = _sources_from_prefix(str(request["prefix"]), settings, store)
+    elif kind == "input_key":
+        sources = [_source_from_key(str(request["input_key"]), settings, store)]
+    else:
+        sources = _sources_from_manifest(manifest, settings, store)
 
-    storage.write_json(s3, run["bucket"], f"{run['runs_prefix']}plan.json", {"items": items})
-    items_key = f"{run['runs_prefix']}items.json"
-    storage.write_json(s3, run["bucket"], items_key, to_process)
+    items, ended = _items(sources, settings)
+    if options.get("skip_done") and isinstance(store, S3RunStore):
+        ended.update(_already_done(items, sources, ended, settings, store))
+    resumed = _resumable(items, ended, run, store)
+    to_process = [item for item in items if item["item_id"] not in ended | resumed.keys()]
+
+    items_bucket, items_key = store.write_plan(items, to_process)
     for item in items:
-        reason = skipped.get(item["item_id"])
-        if reason:
-            records.write_record(s3, run, _skipped_record(item, reason))
+        if item["item_id"] in ended:
+            store.write_record(item, _ended_record(item, *ended[item["item_id"]]))
+        elif item["item_id"] in resumed:
+            store.write_record(item, resumed[item["item_id"]])
 
     return PlanResult(
         run=run,
-        items_bucket=run["bucket"],
+        items_bucket=items_bucket,
         items_key=items_key,
         total=len(items),
         to_process=len(to_process),
@@ -164,12 +178,39 @@ def plan_run(
     )
 
 
-def _skipped_record(item: WorkItem, reason: tuple[str, str]) -> ItemRecord:
-    kind, message = reason
+def _resumable(
+    items: list[WorkItem], ended: dict[str, tuple[str, str, str]], run: RunContext, store: RunStore
+) -> dict[str, ItemRecord]:
+    """Items an earlier run into the same place finished with the same source and options.
+
+    Their cutouts stay; their records carry over to this run (local runs, where
+    records outlive a run so the same command resumes after a crash).
+    """
+    signature = records.run_signature(run)
+    candidates = [item for item in items if item["item_id"] not in ended]
+    resumed = {}
+    for item_id, record in store.earlier_records(candidates).items():
+        item = next(item for item in candidates if item["item_id"] == item_id)
+        if (
+            record.get("status") == "succeeded"
+            and record.get("options") == signature
+            and item.get("fingerprint")
+            and record.get("fingerprint") == item.get("fingerprint")
+            and store.has_output(item)
+        ):
+            notes = [note for note in record.get("notes", []) if note != RESUMED_NOTE]
+            resumed[item_id] = ItemRecord(
+                **{**record, "notes": [*notes, RESUMED_NOTE], "model_calls": 0}
+            )
+    return resumed
+
+
+def _ended_record(item: WorkItem, status: str, kind: str, message: str) -> ItemRecord:
+    """The record of an item that ends at Plan: skipped (duplicate, done) or failed."""
     return ItemRecord(
         item_id=item["item_id"],
         source=item["source"],
-        status="skipped",
+        status=status,  # type: ignore[typeddict-item]
         output_key=None,
         error={"type": kind, "message": message},
     )
@@ -178,26 +219,24 @@ def _skipped_record(item: WorkItem, reason: tuple[str, str]) -> ItemRecord:
 def _already_done(
     items: list[WorkItem],
     sources: list[Source],
-    skipped: dict[str, tuple[str, str]],
+    ended: dict[str, tuple[str, str, str]],
     settings: Settings,
-    s3: Any,
-) -> dict[str, tuple[str, str]]:
+    store: S3RunStore,
+) -> dict[str, tuple[str, str, str]]:
     """Items whose cutout is newer than their source (one listing of the output prefix).
 
     Nightly prefix runs pass ``skip_done`` so they only do new or changed work.
     """
-    outputs = {
-        obj["Key"]: obj["LastModified"]
-        for obj in storage.list_objects(s3, settings.bucket, settings.output_prefix)
-    }
+    outputs = store.output_times(settings.output_prefix)
     done = {}
     for item, source in zip(items, sources, strict=True):
         made = outputs.get(item["output_key"])
-        if item["item_id"] in skipped or made is None or source.modified is None:
+        if item["item_id"] in ended or made is None or source.modified is None:
             continue
         # S3 times are whole seconds: a tie could hide a change, so only strictly newer counts.
         if made > source.modified:
             done[item["item_id"]] = (
+                "skipped",
                 AlreadyDoneError.__name__,
                 f"already done: {item['output_key']} is newer than the source",
             )
@@ -224,7 +263,8 @@ def _readable(key: str, settings: Settings) -> str | None:
     parts = key.split("/")
     if key.startswith("/") or ".." in parts or "." in parts:
         return "a relative path without '..' segments is required"
-    for reserved in RESERVED_PREFIXES:
+    # In a bucket these prefixes are bgremove's; a local run's own files are in --out.
+    for reserved in () if settings.local_root else layout.RESERVED_PREFIXES:
         if key.startswith(reserved):
             return f"'{reserved}' holds bgremove's own files"
     if settings.input_prefix and not key.startswith(settings.input_prefix):
@@ -232,7 +272,7 @@ def _readable(key: str, settings: Settings) -> str | None:
     return None
 
 
-def _sources_from_prefix(uri: str, settings: Settings, s3: Any) -> list[Source]:
+def _sources_from_prefix(uri: str, settings: Settings, store: RunStore) -> list[Source]:
     bucket, prefix = parse_s3_uri(uri)
     _check_bucket(bucket, uri, settings)
     if prefix and not prefix.endswith("/"):
@@ -243,43 +283,43 @@ def _sources_from_prefix(uri: str, settings: Settings, s3: Any) -> list[Source]:
         raise ConfigError(
             f"cannot read {uri}: {why or f'sources must be under {settings.input_prefix}'}"
         )
-    objects = [
-        obj
-        for obj in storage.list_objects(s3, bucket, prefix)
-        if not obj["Key"].endswith("/")
-        and not _is_junk(obj["Key"])
-        and _readable(obj["Key"], settings) is None
-    ]
-    if not objects:
+    try:
+        entries = store.list_sources(prefix)
+    except OSError as error:
+        raise SourceNotFoundError(f"cannot list {uri}: {error.strerror}") from None
+    entries = [entry for entry in entries if _readable(entry.key, settings) is None]
+    if not entries:
         raise SourceNotFoundError(f"no files under {uri}")
     # Outputs mirror the input layout below the input prefix, whichever folder is listed,
     # so a file keeps one output key across runs (inputs/shop/a.png → outputs/shop/…).
     base = settings.input_prefix or prefix
     return [
         Source(
-            display=obj["Key"][len(prefix) :],
-            key=obj["Key"],
-            relative=obj["Key"][len(base) :],
-            modified=obj.get("LastModified"),
+            display=entry.key[len(prefix) :],
+            key=entry.key,
+            relative=entry.key[len(base) :],
+            modified=entry.modified,
+            fingerprint=entry.fingerprint,
+            problem=entry.problem,
         )
-        for obj in objects
+        for entry in entries
     ]
 
 
-def _is_junk(key: str) -> bool:
-    name = posixpath.basename(key)
-    return name.startswith(".") or name.lower() in JUNK_NAMES
-
-
-def _source_from_key(key: str, settings: Settings, s3: Any) -> Source:
+def _source_from_key(key: str, settings: Settings, store: RunStore) -> Source:
     key = key.strip()
     why = _readable(key, settings)
     if why:
         raise ConfigError(f"cannot read '{key}': {why}")
-    if not storage.exists(s3, settings.bucket, key):
+    if not store.source_exists(key):
         # The tutorial's error for a missing input_key.
         raise SourceNotFoundError(f"S3 object '{key}' does not exist in bucket '{settings.bucket}'")
-    return Source(display=key, key=key, relative=_relative(key, settings))
+    return Source(
+        display=store.source_label(key),
+        key=key,
+        relative=_relative(key, settings),
+        fingerprint=store.fingerprints([key]).get(key),
+    )
 
 
 def _relative(key: str, settings: Settings) -> str:
@@ -287,21 +327,27 @@ def _relative(key: str, settings: Settings) -> str:
     return key[len(prefix) :] if prefix and key.startswith(prefix) else key
 
 
-def _sources_from_manifest(
-    uri: str, settings: Settings, s3: Any
-) -> tuple[list[Source], dict[str, Any]]:
+def _read_manifest(uri: str, settings: Settings, store: RunStore) -> tuple[str, Manifest]:
+    """The manifest's name and contents; refused before any work if it is unusable."""
     bucket, key = parse_s3_uri(uri)
     _check_bucket(bucket, uri, settings)
     name = posixpath.basename(key) or key
     if manifest_kind(name) is None:
         raise ManifestError(f"manifest {uri}: use a .json or .csv file")
     try:
-        data = storage.read_bytes(s3, bucket, key)
+        data = store.read_source(key)
     except InputMissingError:
         raise SourceNotFoundError(f"manifest {uri} does not exist") from None
-    manifest = parse_manifest(data, name=name)
+    return name, parse_manifest(data, name=name)
+
+
+def _sources_from_manifest(
+    manifest: tuple[str, Manifest] | None, settings: Settings, store: RunStore
+) -> list[Source]:
+    assert manifest is not None
+    name, contents = manifest
     sources = []
-    for entry in manifest.entries:
+    for entry in contents.entries:
         source_key = entry.source
         if source_key.startswith("s3://"):
             entry_bucket, source_key = parse_s3_uri(source_key)
@@ -329,20 +375,28 @@ def _sources_from_manifest(
                 output=entry.output,
             )
         )
-    return sources, manifest.options
+    found = store.fingerprints([source.key for source in sources])
+    return [replace(source, fingerprint=found.get(source.key)) for source in sources]
 
 
 def _items(
     sources: list[Source], settings: Settings
-) -> tuple[list[WorkItem], dict[str, tuple[str, str]]]:
-    """Number the sources, mark duplicates skipped, and give each a unique output key."""
+) -> tuple[list[WorkItem], dict[str, tuple[str, str, str]]]:
+    """Number the sources and give each a unique output key.
+
+    Returns the items and, by item id, those that end here: ``(status, error type,
+    message)`` for duplicates (skipped) and sources that cannot be items (failed).
+    """
     width = max(6, len(str(len(sources))))
     first_by_key: dict[str, str] = {}
-    skipped: dict[str, tuple[str, str]] = {}
+    skipped: dict[str, tuple[str, str, str]] = {}
     ids = [f"{index + 1:0{width}d}" for index in range(len(sources))]
     for item_id, source in zip(ids, sources, strict=True):
-        if source.key in first_by_key:
+        if source.problem:
+            skipped[item_id] = ("failed", *source.problem)
+        elif source.key in first_by_key:
             skipped[item_id] = (
+                "skipped",
                 DuplicateSourceError.__name__,
                 f"duplicate of item {first_by_key[source.key]}: '{source.display}' is already in this run",
             )
@@ -377,15 +431,17 @@ def _items(
             stem, dot, ext = output.rpartition(".")
             final[item_id] = f"{stem}_{item_id}{dot}{ext}"
 
-    items = [
-        WorkItem(
+    items = []
+    for item_id, source in zip(ids, sources, strict=True):
+        item = WorkItem(
             item_id=item_id,
             source=source.display,
             source_key=source.key,
             output_key=final.get(item_id, ""),
         )
-        for item_id, source in zip(ids, sources, strict=True)
-    ]
+        if source.fingerprint:
+            item["fingerprint"] = source.fingerprint
+        items.append(item)
     return items, skipped
 
 

@@ -1,32 +1,22 @@
-"""Each item's one record (succeeded, failed or skipped), stored in the run's folder."""
+"""Each item's one record (succeeded, failed or skipped): what it says and how failures read."""
 
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
-from lambdas import storage
 from lambdas.payloads import ErrorInfo, ItemInput, ItemRecord, RunContext, StateError
-
-_READ_THREADS = 16
-
-
-def record_key(run: RunContext, item_id: str) -> str:
-    return f"{run['runs_prefix']}records/{item_id}.json"
+from lambdas.run_store import RunStore
 
 
-def write_record(s3: Any, run: RunContext, record: ItemRecord) -> None:
-    storage.write_json(s3, run["bucket"], record_key(run, record["item_id"]), record)
-
-
-def read_records(s3: Any, run: RunContext) -> dict[str, ItemRecord]:
-    """Every record the run has written, by item id."""
-    prefix = f"{run['runs_prefix']}records/"
-    keys = storage.list_keys(s3, run["bucket"], prefix)
-    with ThreadPoolExecutor(max_workers=_READ_THREADS) as pool:
-        found = list(pool.map(lambda key: storage.read_json(s3, run["bucket"], key), keys))
-    return {record["item_id"]: record for record in found}
+def run_signature(run: RunContext) -> str:
+    """What determines a cutout besides its source: a local re-run reuses a cutout
+    only when this is unchanged (the simulator's clock is left out: it changes no mask).
+    """
+    options = {name: value for name, value in run["model_options"].items() if name != "time_scale"}
+    return json.dumps(
+        {"model": run["model"], "options": options, "format": run["output_format"]},
+        sort_keys=True,
+    )
 
 
 # What a person should read for errors that Step Functions itself raises.
@@ -62,7 +52,7 @@ def error_info(error: StateError) -> ErrorInfo:
     return ErrorInfo(type=name, message=message)
 
 
-def record_failure(state: ItemInput, *, s3: Any) -> ItemRecord:
+def record_failure(state: ItemInput, *, store: RunStore) -> ItemRecord:
     """Write the failure record of an item whose step raised an error retries could not fix.
 
     Kept free of image code on purpose: this step must work when everything else broke.
@@ -75,5 +65,5 @@ def record_failure(state: ItemInput, *, s3: Any) -> ItemRecord:
         output_key=None,
         error=error_info(error),
     )
-    write_record(s3, state["run"], record)
+    store.write_record(state["item"], record)
     return record

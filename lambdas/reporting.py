@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -146,6 +147,11 @@ def _entry(
 def summary(report: Mapping[str, Any]) -> dict[str, Any]:
     """The execution's small output: run id and counts."""
     return {"run_id": report["run_id"], "counts": report["counts"]}
+
+
+def to_json(report: Mapping[str, Any]) -> str:
+    """report.json: the report as compact JSON (UTF-8, names kept as they are)."""
+    return json.dumps(report, separators=(",", ":"), ensure_ascii=False)
 
 
 def to_csv(report: Mapping[str, Any]) -> str:

@@ -7,11 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from lambdas import layout
 from lambdas.errors import ConfigError
 
 OUTPUT_FORMATS = ("png", "webp", "jpeg")
-#: Prefixes the workflow writes; never read as inputs.
-RESERVED_PREFIXES = ("runs/", "work/", "outputs/", "reports/", "cache/")
+#: Memory one image in flight may take on the local engine (a 24 MP photo's cutout and copies).
+IMAGE_MEMORY_BYTES = 600 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -31,13 +32,18 @@ class Settings:
     output_format: str = "png"
     concurrency: int | None = None  # None: the model's default (lambdas.models.catalog)
     url_expiry_seconds: int = 3600  # the tutorial's one-hour presigned URL
-    input_prefix: str = "inputs/"
-    output_prefix: str = "outputs/"
+    input_prefix: str = layout.INPUTS
+    output_prefix: str = layout.OUTPUTS
     max_bytes: int = 50 * 1024 * 1024
     max_pixels: int = 100_000_000
     simulate: str | None = None  # a --simulate spec: the model talks to a simulated Bedrock
     time_scale: float = 1.0  # compresses the simulator's clock (tests, rehearsals)
     model_path: str | None = None  # the onnx model's file
+    # Local runs: the folder sources are read from, --out, the mask cache (see LocalPaths).
+    local_root: str | None = None
+    local_out: str | None = None
+    local_cache: str | None = None
+    local_label: str | None = None  # how a single-image run names its source
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -57,6 +63,10 @@ class Settings:
             max_bytes=_int(env, "BGREMOVE_MAX_BYTES", defaults.max_bytes),
             max_pixels=_int(env, "BGREMOVE_MAX_PIXELS", defaults.max_pixels),
             model_path=env.get("BGREMOVE_ONNX_MODEL") or None,
+            local_root=env.get("BGREMOVE_LOCAL_ROOT") or None,
+            local_out=env.get("BGREMOVE_LOCAL_OUT") or None,
+            local_cache=env.get("BGREMOVE_LOCAL_CACHE") or None,
+            local_label=env.get("BGREMOVE_LOCAL_LABEL") or None,
         )
         return settings.validated()
 
@@ -85,12 +95,19 @@ class Settings:
         return replace(self, **changes).validated()
 
     def effective_concurrency(self) -> int:
-        """The Map's MaxConcurrency: as asked, else what suits the model's default quota."""
+        """The Map's MaxConcurrency: as asked; else for a model that runs on this machine's
+        CPU, what its cores and free memory fit; else what suits the model's default quota.
+        """
         from lambdas.models.catalog import CATALOG
 
         if self.concurrency is not None:
             return self.concurrency
-        return CATALOG[self.model].concurrency if self.model in CATALOG else 4
+        facts = CATALOG.get(self.model)
+        if facts is None:
+            return 4
+        if facts.runs_on_cpu and self.engine == "local":
+            return machine_concurrency()
+        return facts.concurrency
 
     def model_options(self) -> dict[str, str]:
         options = {}
@@ -117,6 +134,26 @@ class Settings:
                 f"url_expiry_seconds must be between 1 and 604800 (7 days), not {self.url_expiry_seconds}"
             )
         return self
+
+
+def machine_concurrency(image_bytes: int = IMAGE_MEMORY_BYTES) -> int:
+    """Images in flight that this machine's cores and available memory fit (at least 1).
+
+    More images than cores makes a CPU-bound model no faster, only bigger.
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cores or 1, _available_memory() // image_bytes))
+
+
+def _available_memory() -> int:
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
 
 
 def _optional_int(env: Mapping[str, str], name: str) -> int | None:

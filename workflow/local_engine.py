@@ -1,9 +1,12 @@
 """Run the real definition on moto's Step Functions interpreter and in-memory S3.
 
-The local engine is what ``bgremove run`` uses: it copies the user's files into a
-moto bucket, starts an execution of ``build_definition`` (the same document CDK
-deploys), runs each Lambda's handler in-process when the interpreter invokes it,
-and copies the cutouts and the report back out. No Docker, no AWS account.
+The local engine is what ``bgremove run`` uses: it starts an execution of
+``build_definition`` (the same document CDK deploys) and runs each Lambda's handler
+in-process when the interpreter invokes it. The handlers read the user's files in
+place and write each cutout, preview and record into ``--out`` the moment it is
+done (``lambdas.run_store.LocalRunStore``); moto's S3 holds only the items file the
+interpreter reads. A killed run keeps what finished, and the same command resumes.
+No Docker, no AWS account.
 
 How the interpreter reaches our handlers: its Lambda invocations are routed (see
 ``moto_workarounds.route_lambda``) to ``LambdaInvoker``, which runs the handler and
@@ -14,9 +17,11 @@ definition's Retry and Catch see the exception's class name.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
+import shutil
 import threading
 import time
 import traceback
@@ -28,12 +33,14 @@ from typing import Any
 
 import boto3
 
-from lambdas import clients, errors
-from lambdas.mask_cache import CACHE_PREFIX
+from lambdas import clients, errors, layout
 from lambdas.models import bedrock
 from lambdas.models.catalog import BEDROCK_MODELS
-from lambdas.planning import JUNK_NAMES, new_run_id
-from manifests.parsing import manifest_kind, parse_manifest
+from lambdas.payloads import RunSummary
+from lambdas.planning import new_run_id
+from lambdas.run_report import write_run_report
+from lambdas.run_store import LocalRunStore
+from manifests.parsing import manifest_kind
 from workflow import moto_workarounds
 from workflow.definition import FUNCTIONS, WorkflowSettings, build_definition
 
@@ -59,12 +66,18 @@ class Progress:
     succeeded: int = 0
     failed: int = 0
     skipped: int = 0
+    started_items: int = 0
     started: float = field(default_factory=time.monotonic)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def done(self) -> int:
         return self.succeeded + self.failed
+
+    @property
+    def in_flight(self) -> int:
+        """Images that have started their steps and not yet ended."""
+        return max(0, self.started_items - self.done)
 
 
 @dataclass
@@ -84,6 +97,7 @@ class RunOutcome:
     out_dir: Path | None = None
     report_path: Path | None = None
     unexpected_errors: list[str] = field(default_factory=list)
+    abandoned: int = 0  # images still in flight when a second Ctrl-C stopped the run
 
     @property
     def exit_code(self) -> int:
@@ -106,7 +120,7 @@ class LambdaInvoker:
         self.in_flight = 0
         self._in_flight_lock = threading.Lock()
 
-    def wait_idle(self, timeout: float = 60.0, quiet_for: float = 0.3) -> None:
+    def wait_idle(self, timeout: float = 600.0, quiet_for: float = 0.3) -> None:
         """Wait until no handler has run for ``quiet_for`` seconds (after a stop)."""
         deadline = time.monotonic() + timeout
         quiet_since = time.monotonic()
@@ -124,6 +138,9 @@ class LambdaInvoker:
             return _error_payload("ResourceNotFoundException", f"no handler for {function}")
         with self._in_flight_lock:
             self.in_flight += 1
+        if function == function_arn("validate"):
+            with self.progress.lock:
+                self.progress.started_items += 1
         try:
             # Through JSON, as Lambda would: a result that does not serialise is a bug here too.
             result = json.loads(json.dumps(self._handler(function)(event, None)))
@@ -195,6 +212,9 @@ class LocalEngine:
         (``None`` = no cache across runs).
     on_progress
         Called about five times a second with the run's ``Progress``.
+    on_stopping
+        Called at once when Ctrl-C is first pressed, with the number of images in
+        flight (they finish; a second Ctrl-C stops without waiting for them).
     """
 
     model: str | None = None
@@ -206,6 +226,7 @@ class LocalEngine:
     settings: WorkflowSettings = field(default_factory=WorkflowSettings)
     retry_clock_scale: float = 1.0
     on_progress: Callable[[Progress], None] | None = None
+    on_stopping: Callable[[int], None] | None = None
     poll_seconds: float = 0.2
     cache_dir: Path | None = field(default_factory=lambda: default_cache_dir())
 
@@ -214,6 +235,8 @@ class LocalEngine:
         from moto import mock_aws
 
         source = Path(source)
+        if not source.exists() and not source.is_symlink():
+            return _refused(errors.SourceNotFoundError(f"{source} does not exist"))
         moto_workarounds.apply()
         moto_workarounds.retry_clock.scale = self.retry_clock_scale
         progress = Progress()
@@ -221,6 +244,8 @@ class LocalEngine:
         hybrid = self._hybrid_clients()
         if isinstance(hybrid, RunOutcome):
             return hybrid
+        out_dir = Path(out_dir).absolute()
+        request, root, label = local_request(source)
         env = {
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
@@ -229,6 +254,10 @@ class LocalEngine:
             "BGREMOVE_BUCKET": BUCKET,
             "BGREMOVE_ENGINE": "local",
             "BGREMOVE_INPUT_PREFIX": "",
+            "BGREMOVE_LOCAL_ROOT": str(root),
+            "BGREMOVE_LOCAL_OUT": str(out_dir),
+            "BGREMOVE_LOCAL_CACHE": str(self.cache_dir.absolute()) if self.cache_dir else "",
+            "BGREMOVE_LOCAL_LABEL": label or "",
         }
         config: dict[str, Any] = {"stepfunctions": {"execute_state_machine": True}}
         if hybrid:
@@ -242,7 +271,8 @@ class LocalEngine:
                 clients.use_bedrock(hybrid["control"])
             moto_workarounds.route_lambda(invoker.invoke)
             try:
-                return self._run(source, Path(out_dir), progress, invoker)
+                clear_leftovers(out_dir)
+                return self._run(request, out_dir, progress, invoker)
             finally:
                 moto_workarounds.route_lambda(None)
                 bedrock.use_runtime_client(None)
@@ -259,11 +289,11 @@ class LocalEngine:
             return None
         session = boto3.Session()
         if session.get_credentials() is None:
-            return RunOutcome(
-                status="refused",
-                error_type="ModelUnusableError",
-                error_message=f"--model {self.model} calls Amazon Bedrock and needs AWS credentials "
-                "(none found); rehearse without an account with --simulate, or use --model local",
+            return _refused(
+                errors.ModelUnusableError(
+                    f"--model {self.model} calls Amazon Bedrock and needs AWS credentials "
+                    "(none found); rehearse without an account with --simulate, or use --model local"
+                )
             )
         region = session.region_name or REGION
         return {
@@ -271,14 +301,8 @@ class LocalEngine:
             "control": session.client("bedrock", region_name=region),
         }
 
-    def _run(
-        self, source: Path, out_dir: Path, progress: Progress, invoker: LambdaInvoker
-    ) -> RunOutcome:
-        s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=BUCKET)
-        request = sync_in(source, s3)
-        cached = load_cache(self.cache_dir, s3)
-        options = {
+    def _options(self) -> dict[str, Any]:
+        return {
             name: value
             for name, value in (
                 ("model", self.model),
@@ -291,9 +315,13 @@ class LocalEngine:
             )
             if value is not None
         }
-        if options:
-            request["options"] = options
 
+    def _run(
+        self, request: dict[str, Any], out_dir: Path, progress: Progress, invoker: LambdaInvoker
+    ) -> RunOutcome:
+        boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET)
+        if self._options():
+            request["options"] = self._options()
         sfn = boto3.client("stepfunctions", region_name=REGION)
         arns = {name: function_arn(name) for name in FUNCTIONS}
         machine = sfn.create_state_machine(
@@ -308,12 +336,9 @@ class LocalEngine:
         try:
             described = self._wait(sfn, execution, progress)
         except KeyboardInterrupt:
-            sfn.stop_execution(executionArn=execution, cause="interrupted by the user (Ctrl-C)")
-            # Items already in a step finish it; wait so nothing writes after the report.
-            invoker.wait_idle()
-            save_cache(self.cache_dir, s3, cached)
-            return self._interrupted(s3, out_dir, progress, invoker, run_id)
-        save_cache(self.cache_dir, s3, cached)
+            return self._stop(sfn, execution, progress, invoker, run_id)
+        finally:
+            self._tidy(invoker, run_id)
 
         outcome = RunOutcome(
             status="finished", run_id=run_id, unexpected_errors=invoker.unexpected_errors
@@ -323,10 +348,9 @@ class LocalEngine:
             outcome.status = "refused" if _is_plan_error(error, invoker) else "failed"
             outcome.error_type, outcome.error_message = error, cause
             return outcome
-        summary = json.loads(described["output"])
+        summary: RunSummary = json.loads(described["output"])
         outcome.counts = summary["counts"]
         outcome.out_dir = out_dir
-        sync_out(s3, invoker.plan_result["run"], out_dir)
         outcome.report_path = out_dir / "index.html"
         return outcome
 
@@ -339,29 +363,46 @@ class LocalEngine:
                 return described
             time.sleep(self.poll_seconds)
 
-    def _interrupted(
-        self, s3: Any, out_dir: Path, progress: Progress, invoker: LambdaInvoker, run_id: str
+    def _stop(
+        self,
+        sfn: Any,
+        execution: str,
+        progress: Progress,
+        invoker: LambdaInvoker,
+        run_id: str,
     ) -> RunOutcome:
+        """Ctrl-C: start no new image, let those in flight finish (a second Ctrl-C: don't)."""
+        sfn.stop_execution(executionArn=execution, cause="interrupted by the user (Ctrl-C)")
+        if self.on_stopping:
+            self.on_stopping(progress.in_flight)
         outcome = RunOutcome(
-            status="interrupted",
-            run_id=run_id,
-            counts={
-                "total": (progress.total or 0) + progress.skipped,
-                "succeeded": progress.succeeded,
-                "failed": progress.failed,
-                "skipped": progress.skipped,
-            },
-            unexpected_errors=invoker.unexpected_errors,
+            status="interrupted", run_id=run_id, unexpected_errors=invoker.unexpected_errors
         )
+        try:
+            invoker.wait_idle()
+        except KeyboardInterrupt:
+            # Stop now: what finished is on disk, whole; the report says what did not.
+            outcome.abandoned = progress.in_flight
         if invoker.plan_result:
-            # Keep what finished: the cutouts so far and a report that lists the rest.
-            from lambdas.run_report import write_run_report
-
-            write_run_report(invoker.plan_result["run"], s3=clients.s3(), interrupted=True)
-            sync_out(s3, invoker.plan_result["run"], out_dir)
-            outcome.out_dir = out_dir
-            outcome.report_path = out_dir / "index.html"
+            # Keep what finished: its cutouts are on disk; the report lists the rest.
+            store = LocalRunStore.from_context(invoker.plan_result["run"], s3=clients.s3())
+            summary = write_run_report(store, interrupted=True)
+            outcome.counts = summary["counts"]
+            outcome.out_dir = store.paths.out
+            outcome.report_path = store.paths.out / "index.html"
         return outcome
+
+    def _tidy(self, invoker: LambdaInvoker, run_id: str) -> None:
+        """Drop this run's intermediate files and keep the mask cache within its limit."""
+        if invoker.plan_result:
+            paths = LocalRunStore.from_context(invoker.plan_result["run"], s3=None).paths
+            shutil.rmtree(paths.work(run_id), ignore_errors=True)
+        if self.cache_dir is not None:
+            prune_cache(self.cache_dir)
+
+
+def _refused(error: errors.BgRemoveError) -> RunOutcome:
+    return RunOutcome(status="refused", error_type=type(error).__name__, error_message=str(error))
 
 
 def _failure(sfn: Any, execution: str, described: dict) -> tuple[str, str]:
@@ -390,56 +431,28 @@ def _is_plan_error(error: str, invoker: LambdaInvoker) -> bool:
     return invoker.plan_result is None and error in plan_errors
 
 
-def sync_in(source: Path, s3: Any) -> dict[str, Any]:
-    """Copy the user's files into the local bucket; return the run's request.
+def local_request(source: Path) -> tuple[dict[str, Any], Path, str | None]:
+    """The run's request for ``source``, the folder its keys are relative to, and its label.
 
-    Raises
-    ------
-    SourceNotFoundError
-        If ``source`` does not exist.
+    A folder is read whole; a manifest names paths relative to its own folder; one
+    image is reported by the name the user gave it.
     """
-    if not source.exists():
-        raise errors.SourceNotFoundError(f"{source} does not exist")
     if source.is_dir():
-        count = 0
-        for path in sorted(source.rglob("*")):
-            relative = path.relative_to(source)
-            if path.is_file() and not _hidden(relative):
-                _upload(s3, path, "inputs/" + relative.as_posix())
-                count += 1
-        if not count:
-            raise errors.SourceNotFoundError(f"{source} has no files to process")
-        return {"prefix": f"s3://{BUCKET}/inputs/"}
+        return {"prefix": f"s3://{BUCKET}/"}, source.absolute(), None
+    root = source.absolute().parent
     if manifest_kind(source.name):
-        return _sync_manifest(source, s3)
-    _upload(s3, source, "inputs/" + source.name)
-    return {"input_key": "inputs/" + source.name}
+        return {"manifest": f"s3://{BUCKET}/{source.name}"}, root, None
+    return {"input_key": source.name}, root, str(source)
 
 
-def _hidden(relative: Path) -> bool:
-    # Plan would skip them too; not copying them keeps a big folder's sync short.
-    return (
-        any(part.startswith(".") for part in relative.parts) or relative.name.lower() in JUNK_NAMES
-    )
+def clear_leftovers(out_dir: Path) -> None:
+    """Remove what a killed run left in ``--out``'s state folder: partial files, work, plans.
 
-
-def _sync_manifest(manifest: Path, s3: Any) -> dict[str, Any]:
-    """Upload the manifest and the local files it names (paths relative to it)."""
-    data = manifest.read_bytes()
-    base = manifest.parent.resolve()
-    for entry in parse_manifest(data, name=manifest.name).entries:
-        if entry.source.startswith("s3://") or Path(entry.source).is_absolute():
-            continue  # Plan refuses or resolves these; nothing local to copy
-        path = (base / entry.source).resolve()
-        if path.is_file() and path.is_relative_to(base):
-            _upload(s3, path, path.relative_to(base).as_posix())
-    key = f"manifests/{manifest.name}"
-    s3.put_object(Bucket=BUCKET, Key=key, Body=data)
-    return {"manifest": f"s3://{BUCKET}/{key}"}
-
-
-def _upload(s3: Any, path: Path, key: str) -> None:
-    s3.put_object(Bucket=BUCKET, Key=key, Body=path.read_bytes())
+    Records stay: they are how the next run knows what is done.
+    """
+    state = out_dir / layout.STATE_FOLDER
+    for leftover in ("tmp", layout.WORK.rstrip("/"), layout.RUNS.rstrip("/")):
+        shutil.rmtree(state / leftover, ignore_errors=True)
 
 
 def default_cache_dir() -> Path:
@@ -450,57 +463,26 @@ def default_cache_dir() -> Path:
     return Path(base) / "bgremove"
 
 
-def load_cache(cache_dir: Path | None, s3: Any) -> set[str]:
-    """Put the masks kept from earlier runs under ``cache/``; return their keys."""
-    if cache_dir is None or not cache_dir.is_dir():
-        return set()
-    keys = set()
-    for path in cache_dir.rglob("*.png"):
-        key = CACHE_PREFIX + path.relative_to(cache_dir).as_posix()
-        _upload(s3, path, key)
-        keys.add(key)
-    return keys
+#: Masks kept between local runs (the newest); about 50 KB each.
+CACHE_LIMIT = 20_000
 
 
-#: Masks kept between local runs; each is copied into the run's bucket at start.
-CACHE_LIMIT = 5000
+def prune_cache(cache_dir: Path, limit: int = CACHE_LIMIT) -> None:
+    """Keep the newest ``limit`` masks, and no partial file a killed run left.
 
-
-def save_cache(cache_dir: Path | None, s3: Any, known: set[str], limit: int = CACHE_LIMIT) -> None:
-    """Keep the masks this run made for the next run, and only the newest ``limit``.
-
-    Every run starts by copying the kept masks into its bucket, so an unbounded cache
-    would make every run slower.
+    Another run may be writing into the same cache now: only partial files older
+    than an hour are taken for a killed run's.
     """
-    if cache_dir is None:
+    if not cache_dir.is_dir():
         return
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=CACHE_PREFIX):
-        for obj in page.get("Contents", []):
-            if obj["Key"] in known:
-                continue
-            target = cache_dir / obj["Key"][len(CACHE_PREFIX) :]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomically(target, s3.get_object(Bucket=BUCKET, Key=obj["Key"])["Body"].read())
-    kept = sorted(cache_dir.rglob("*.png"), key=lambda path: path.stat().st_mtime, reverse=True)
-    for path in kept[limit:]:
+    stale = time.time() - 3600
+    for partial in cache_dir.rglob("*.partial"):
+        with contextlib.suppress(OSError):
+            if partial.is_file() and partial.stat().st_mtime < stale:
+                partial.unlink()
+    masks = list(cache_dir.rglob("*.png"))
+    if len(masks) <= limit:
+        return
+    masks.sort(key=lambda path: path.stat().st_mtime, reverse=True)
+    for path in masks[limit:]:
         path.unlink(missing_ok=True)
-
-
-def _write_atomically(target: Path, body: bytes) -> None:
-    partial = target.with_name(f".{target.name}.partial")
-    partial.write_bytes(body)
-    os.replace(partial, target)
-
-
-def sync_out(s3: Any, run: dict, out_dir: Path) -> None:
-    """Copy cutouts and the report folder into ``out_dir``, each file written atomically."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for prefix in (run["output_prefix"], run["report_prefix"]):
-        paginator = s3.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=run["bucket"], Prefix=prefix):
-            for obj in page.get("Contents", []):
-                relative = obj["Key"][len(prefix) :]
-                target = out_dir / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                body = s3.get_object(Bucket=run["bucket"], Key=obj["Key"])["Body"].read()
-                _write_atomically(target, body)

@@ -6,6 +6,6 @@ from lambdas.observability import count, instrument
 
 @instrument
 def handler(event, context=None):
-    record = records.record_failure(event, s3=clients.s3())
+    record = records.record_failure(event, store=clients.run_store(event["run"]))
     count("ItemsFailed")
     return {"status": record["status"]}

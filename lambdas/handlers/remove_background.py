@@ -8,4 +8,6 @@ from lambdas.observability import instrument, model_call
 def handler(event, context=None):
     model = clients.model(event["run"]["model"], event["run"].get("model_options"))
     with model_call():
-        return item_steps.remove_background(event, s3=clients.s3(), model=model)
+        return item_steps.remove_background(
+            event, store=clients.run_store(event["run"]), model=model
+        )

@@ -6,4 +6,4 @@ from lambdas.observability import instrument
 
 @instrument
 def handler(event, context=None):
-    return run_report.write_run_report(event["run"], s3=clients.s3())
+    return run_report.write_run_report(clients.run_store(event["run"]))

@@ -8,6 +8,6 @@ from lambdas.observability import instrument
 def handler(event, context=None):
     return item_steps.resize(
         event,
-        s3=clients.s3(),
+        store=clients.run_store(event["run"]),
         model=clients.model(event["run"]["model"], event["run"].get("model_options")),
     )

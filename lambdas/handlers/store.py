@@ -6,6 +6,6 @@ from lambdas.observability import count, instrument
 
 @instrument
 def handler(event, context=None):
-    record = item_steps.store(event, s3=clients.s3())
+    record = item_steps.store(event, store=clients.run_store(event["run"]))
     count("ItemsProcessed")
     return {"status": record["status"]}

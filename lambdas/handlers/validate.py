@@ -6,4 +6,4 @@ from lambdas.observability import instrument
 
 @instrument
 def handler(event, context=None):
-    return item_steps.validate(event, s3=clients.s3())
+    return item_steps.validate(event, store=clients.run_store(event["run"]))

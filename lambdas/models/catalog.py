@@ -47,6 +47,9 @@ class ModelFacts:
     quota_search
         What to type in Service Quotas (Amazon Bedrock) to find the model's
         requests-per-minute quota.
+    runs_on_cpu
+        The model computes on this machine: a local run's default concurrency is
+        what its cores and memory fit (``lambdas.settings.machine_concurrency``).
     """
 
     name: str
@@ -60,6 +63,7 @@ class ModelFacts:
     price_per_image: float = 0.0
     profile_regions: tuple[str, ...] = ()
     quota_search: str = ""
+    runs_on_cpu: bool = False
 
 
 # The 64 px floor is bgremove's: a smaller image is not worth a paid call.
@@ -117,6 +121,7 @@ CATALOG: dict[str, ModelFacts] = {
         regions=(),
         limits=ModelLimits(max_side=1024),
         concurrency=8,
+        runs_on_cpu=True,
     ),
     "onnx": ModelFacts(
         name="onnx",
@@ -125,6 +130,7 @@ CATALOG: dict[str, ModelFacts] = {
         regions=(),
         limits=ModelLimits(max_side=1024),
         concurrency=4,
+        runs_on_cpu=True,
     ),
 }
 

@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 from lambdas import reporting
 from lambdas.imaging.compose import apply_mask, encode_output, make_preview
 from lambdas.payloads import ItemRecord, RunContext, WorkItem
-from lambdas.run_report import local_link
+from lambdas.run_store import LocalRunStore
 
 SAMPLES = Path(__file__).parents[2] / "samples" / "photos"
 # Markup, quotes and unicode for the page to escape; %, # and ? for its links to encode.
@@ -100,7 +100,8 @@ def build(root: Path, *, extra_failures: int = 0) -> Path:
     ]
     items: list[WorkItem] = []
     records: dict[str, ItemRecord] = {}
-    link = local_link(RUN)
+    local = {"root": str(root / "photos"), "out": str(root), "cache": None, "label": None}
+    link = LocalRunStore.from_context(RunContext(**RUN, local=local), s3=None).link
 
     def plan(source: str, output: str) -> str:
         item_id = f"{len(items) + 1:06d}"

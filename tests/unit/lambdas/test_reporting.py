@@ -9,10 +9,16 @@ import pytest
 
 from lambdas import reporting
 from lambdas.records import error_info
-from lambdas.run_report import local_link
+from lambdas.run_store import LocalRunStore
 
 EVENT = json.loads((Path(__file__).parents[2] / "events" / "report_records.json").read_text())
 PLAN_ORDER = ["000001", "000002", "000003", "000004", "000005", "000006"]
+
+
+def local_link(run):
+    """Links as a local run's store makes them: relative to ``--out``."""
+    local = {"root": "/photos", "out": "/out", "cache": None, "label": None}
+    return LocalRunStore.from_context({**run, "local": local}, s3=None).link
 
 
 def build(run=None, records=None, **options):

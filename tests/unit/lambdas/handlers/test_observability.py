@@ -40,7 +40,7 @@ def test_on_aws_a_failure_record_emits_an_items_failed_metric(monkeypatch, s3, c
             "source_key": "inputs/a.pdf",
             "output_key": "o",
         },
-        "run": {"bucket": "batch", "runs_prefix": "runs/r/"},
+        "run": {"run_id": "r", "bucket": "batch", "runs_prefix": "runs/r/"},
         "error": {
             "Error": "UnsupportedFormatError",
             "Cause": json.dumps({"errorType": "UnsupportedFormatError", "errorMessage": "a PDF"}),
