@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -148,6 +149,15 @@ def run_command(args: argparse.Namespace) -> int:
         return EXIT_REFUSED
 
     bar = ProgressBar(enabled=not args.quiet and not args.json)
+
+    def stopping(in_flight: int) -> None:
+        images = f"{in_flight} image{'s' if in_flight != 1 else ''} in flight"
+        bar.message(
+            f"stopping: finishing {images} — press Ctrl-C again to stop now"
+            if in_flight
+            else "stopping: no image in flight"
+        )
+
     engine = LocalEngine(
         model=args.model,
         output_format=args.format,
@@ -157,6 +167,7 @@ def run_command(args: argparse.Namespace) -> int:
         model_path=args.model_path,
         retry_clock_scale=args.time_scale,
         on_progress=bar.update,
+        on_stopping=stopping,
     )
     if args.no_cache:
         engine.cache_dir = None
@@ -171,8 +182,14 @@ def run_command(args: argparse.Namespace) -> int:
 
     if args.json:
         print(json.dumps(_summary(outcome, elapsed), indent=2))
-        return outcome.exit_code
-    _print_outcome(outcome, elapsed)
+    else:
+        _print_outcome(outcome, elapsed)
+    if outcome.abandoned:
+        # A second Ctrl-C: the images still in flight are not waited for. What finished
+        # is on disk and in the report; the same command finishes the rest.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(outcome.exit_code)
     return outcome.exit_code
 
 
@@ -208,24 +225,40 @@ def _print_outcome(outcome, elapsed: float) -> None:
         return
     counts = outcome.counts
     head = "Interrupted" if outcome.status == "interrupted" else "Done"
+    report = _read_report(outcome.report_path)
+    kept = report.get("resumed", 0)
     print(
-        f"{head} in {elapsed:.1f} s: {counts.get('succeeded', 0)} succeeded, "
+        f"{head} in {elapsed:.1f} s: {counts.get('succeeded', 0)} succeeded"
+        f"{f' ({kept} kept from an earlier run)' if kept else ''}, "
         f"{counts.get('failed', 0)} failed, {counts.get('skipped', 0)} skipped "
         f"(of {counts.get('total', 0)})"
     )
-    if outcome.report_path and outcome.report_path.exists():
-        _print_failures(outcome.report_path.with_name("report.json"))
+    unfinished = report.get("failure_reasons", {}).get("NotProcessedError", 0)
+    if unfinished:
+        print(f"  {unfinished} not processed: run the same command again to finish them")
+    if report:
+        _print_failures(report)
         print(f"Cutouts and report: {outcome.out_dir}/")
         print(f"Open the contact sheet: {outcome.report_path}")
     _print_unexpected(outcome)
 
 
-def _print_failures(report_json: Path, limit: int = 10) -> None:
+def _read_report(index: Path | None) -> dict:
+    """The run's report.json (next to index.html), or ``{}`` if there is none."""
+    if index is None:
+        return {}
     try:
-        report = json.loads(report_json.read_text())
+        return json.loads(index.with_name("report.json").read_text())
     except (OSError, ValueError):
-        return
-    failed = [item for item in report.get("items", []) if item.get("status") == "failed"]
+        return {}
+
+
+def _print_failures(report: dict, limit: int = 10) -> None:
+    failed = [
+        item
+        for item in report.get("items", [])
+        if item.get("status") == "failed" and item["error"]["type"] != "NotProcessedError"
+    ]
     for item in failed[:limit]:
         error = item.get("error") or {}
         print(f"  failed  {item['source']}: {error.get('message')} ({error.get('type')})")

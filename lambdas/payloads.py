@@ -113,6 +113,7 @@ class ItemRecord(TypedDict):
     model_calls: NotRequired[int]
     cached: NotRequired[bool]
     run_id: NotRequired[str]  # local runs: the run that wrote it
+    resumed: NotRequired[bool]  # local runs: the cutout an earlier run made is kept
     fingerprint: NotRequired[str]  # local runs: the source's, when the cutout was made
     options: NotRequired[str]  # local runs: what made the cutout (``records.run_signature``)
 

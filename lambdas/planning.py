@@ -200,7 +200,7 @@ def _resumable(
         ):
             notes = [note for note in record.get("notes", []) if note != RESUMED_NOTE]
             resumed[item_id] = ItemRecord(
-                **{**record, "notes": [*notes, RESUMED_NOTE], "model_calls": 0}
+                **{**record, "notes": [*notes, RESUMED_NOTE], "model_calls": 0, "resumed": True}
             )
     return resumed
 

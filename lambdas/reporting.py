@@ -90,6 +90,7 @@ def build_report(
         },
         "model_calls": sum(entry["model_calls"] for entry in entries),
         "cached": sum(1 for entry in entries if entry["cached"]),
+        "resumed": sum(1 for entry in entries if entry["resumed"]),
         "failure_reasons": dict(reasons.most_common()),
         "warnings": list(run.get("warnings", [])),
         "items": entries,
@@ -141,6 +142,7 @@ def _entry(
         "notes": list(record.get("notes") or []),
         "model_calls": record.get("model_calls") or 0,
         "cached": bool(record.get("cached")),
+        "resumed": bool(record.get("resumed")),
     }
 
 

@@ -119,6 +119,18 @@ class LambdaInvoker:
         self.plan_result: dict | None = None
         self.in_flight = 0
         self._in_flight_lock = threading.Lock()
+        self._new_items = threading.Event()  # set: new images may start
+        self._new_items.set()
+        self.closed = False
+
+    def hold_new_items(self) -> None:
+        """Stop starting images (their first step waits); those in flight go on."""
+        self._new_items.clear()
+
+    def close(self) -> None:
+        """Answer every further call with an error at once, held ones included."""
+        self.closed = True
+        self._new_items.set()
 
     def wait_idle(self, timeout: float = 600.0, quiet_for: float = 0.3) -> None:
         """Wait until no handler has run for ``quiet_for`` seconds (after a stop)."""
@@ -136,6 +148,10 @@ class LambdaInvoker:
         event = json.loads(payload or b"{}")
         if function not in self._names:
             return _error_payload("ResourceNotFoundException", f"no handler for {function}")
+        if function == function_arn("validate"):
+            self._new_items.wait()
+        if self.closed:
+            return _error_payload(errors.NotProcessedError.__name__, "the run was stopped")
         with self._in_flight_lock:
             self.in_flight += 1
         if function == function_arn("validate"):
@@ -371,20 +387,28 @@ class LocalEngine:
         invoker: LambdaInvoker,
         run_id: str,
     ) -> RunOutcome:
-        """Ctrl-C: start no new image, let those in flight finish (a second Ctrl-C: don't)."""
-        sfn.stop_execution(executionArn=execution, cause="interrupted by the user (Ctrl-C)")
+        """Ctrl-C: start no new image and let those in flight finish; a second Ctrl-C
+        stops without waiting for them. Either way, what finished is on disk, whole.
+        """
+        invoker.hold_new_items()
         if self.on_stopping:
             self.on_stopping(progress.in_flight)
         outcome = RunOutcome(
             status="interrupted", run_id=run_id, unexpected_errors=invoker.unexpected_errors
         )
         try:
-            invoker.wait_idle()
+            while progress.in_flight and _running(sfn, execution):
+                if self.on_progress:
+                    self.on_progress(progress)
+                time.sleep(self.poll_seconds / 4)
         except KeyboardInterrupt:
-            # Stop now: what finished is on disk, whole; the report says what did not.
             outcome.abandoned = progress.in_flight
+        invoker.close()
+        sfn.stop_execution(executionArn=execution, cause="interrupted by the user (Ctrl-C)")
+        if not outcome.abandoned:
+            invoker.wait_idle()
         if invoker.plan_result:
-            # Keep what finished: its cutouts are on disk; the report lists the rest.
+            # The report lists what finished and what did not; the cutouts are on disk.
             store = LocalRunStore.from_context(invoker.plan_result["run"], s3=clients.s3())
             summary = write_run_report(store, interrupted=True)
             outcome.counts = summary["counts"]
@@ -399,6 +423,10 @@ class LocalEngine:
             shutil.rmtree(paths.work(run_id), ignore_errors=True)
         if self.cache_dir is not None:
             prune_cache(self.cache_dir)
+
+
+def _running(sfn: Any, execution: str) -> bool:
+    return sfn.describe_execution(executionArn=execution)["status"] == "RUNNING"
 
 
 def _refused(error: errors.BgRemoveError) -> RunOutcome:
