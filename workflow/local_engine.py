@@ -22,6 +22,7 @@ import importlib
 import json
 import os
 import shutil
+import signal
 import threading
 import time
 import traceback
@@ -391,29 +392,30 @@ class LocalEngine:
         stops without waiting for them. Either way, what finished is on disk, whole.
         """
         invoker.hold_new_items()
-        if self.on_stopping:
-            self.on_stopping(progress.in_flight)
-        outcome = RunOutcome(
-            status="interrupted", run_id=run_id, unexpected_errors=invoker.unexpected_errors
-        )
-        try:
-            while progress.in_flight and _running(sfn, execution):
+        now = threading.Event()  # a second Ctrl-C: stop without waiting for them
+        with _ctrl_c_sets(now):
+            if self.on_stopping:
+                self.on_stopping(progress.in_flight)
+            outcome = RunOutcome(
+                status="interrupted", run_id=run_id, unexpected_errors=invoker.unexpected_errors
+            )
+            while progress.in_flight and not now.is_set() and _running(sfn, execution):
                 if self.on_progress:
                     self.on_progress(progress)
-                time.sleep(self.poll_seconds / 4)
-        except KeyboardInterrupt:
-            outcome.abandoned = progress.in_flight
-        invoker.close()
-        sfn.stop_execution(executionArn=execution, cause="interrupted by the user (Ctrl-C)")
-        if not outcome.abandoned:
-            invoker.wait_idle()
-        if invoker.plan_result:
-            # The report lists what finished and what did not; the cutouts are on disk.
-            store = LocalRunStore.from_context(invoker.plan_result["run"], s3=clients.s3())
-            summary = write_run_report(store, interrupted=True)
-            outcome.counts = summary["counts"]
-            outcome.out_dir = store.paths.out
-            outcome.report_path = store.paths.out / "index.html"
+                now.wait(self.poll_seconds / 4)
+            if now.is_set():
+                outcome.abandoned = progress.in_flight
+            invoker.close()
+            sfn.stop_execution(executionArn=execution, cause="interrupted by the user (Ctrl-C)")
+            if not now.is_set():
+                invoker.wait_idle()
+            if invoker.plan_result:
+                # The report lists what finished and what did not; the cutouts are on disk.
+                store = LocalRunStore.from_context(invoker.plan_result["run"], s3=clients.s3())
+                summary = write_run_report(store, interrupted=True)
+                outcome.counts = summary["counts"]
+                outcome.out_dir = store.paths.out
+                outcome.report_path = store.paths.out / "index.html"
         return outcome
 
     def _tidy(self, invoker: LambdaInvoker, run_id: str) -> None:
@@ -423,6 +425,21 @@ class LocalEngine:
             shutil.rmtree(paths.work(run_id), ignore_errors=True)
         if self.cache_dir is not None:
             prune_cache(self.cache_dir)
+
+
+@contextmanager
+def _ctrl_c_sets(event: threading.Event) -> Iterator[None]:
+    """While stopping, Ctrl-C sets ``event`` instead of raising (signals reach only the
+    main thread; elsewhere, as in tests, nothing changes).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, lambda *_: event.set())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _running(sfn: Any, execution: str) -> bool:

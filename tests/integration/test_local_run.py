@@ -214,9 +214,12 @@ def test_ctrl_c_stops_cleanly_and_says_what_finished(tmp_path):
     for index in range(40):
         product_photo(colour=(index * 5, 40, 40)).save(folder / f"p{index:02d}.png")
 
+    pressed = []
+
     def interrupt_after_some(progress):
-        if progress.done >= 3:
-            raise KeyboardInterrupt
+        if progress.done >= 3 and not pressed:
+            pressed.append(progress.done)
+            raise KeyboardInterrupt  # as Ctrl-C does, once
 
     engine = LocalEngine(
         concurrency=2, cache_dir=None, on_progress=interrupt_after_some, poll_seconds=0.05
