@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -84,20 +85,14 @@ def run_baseline(folder: Path) -> dict:
             record_failure.handler(state)
             return "failed"
 
-    env = {
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "AWS_DEFAULT_REGION": local_engine.REGION,
-        "BGREMOVE_BUCKET": local_engine.BUCKET,
-        "BGREMOVE_ENGINE": "local",
-        "BGREMOVE_INPUT_PREFIX": "",
-    }
+    out = Path(tempfile.mkdtemp(prefix="bgremove-baseline-"))
+    request, root, label = local_engine.local_request(folder)
+    env = local_engine.local_environment(root, out, None, label)
     with local_engine._environment(env), mock_aws():
         clients.reset()
         s3 = boto3.client("s3", region_name=local_engine.REGION)
         s3.create_bucket(Bucket=local_engine.BUCKET)
         started = time.perf_counter()
-        request = local_engine.sync_in(folder, s3)
         request["options"] = {"concurrency": CONCURRENCY}
         planned = plan.handler({"request": request, "execution_name": "baseline"})
         items = storage.read_json(s3, planned["items_bucket"], planned["items_key"])
@@ -105,10 +100,9 @@ def run_baseline(folder: Path) -> dict:
         with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
             statuses = list(pool.map(item_pipeline, states))
         summary = report.handler({"run": planned["run"]})
-        with tempfile.TemporaryDirectory() as out:
-            local_engine.sync_out(s3, planned["run"], Path(out))
         elapsed = time.perf_counter() - started
         clients.reset()
+    shutil.rmtree(out, ignore_errors=True)
     return {
         "seconds": elapsed,
         "counts": summary["counts"],

@@ -263,19 +263,7 @@ class LocalEngine:
             return hybrid
         out_dir = Path(out_dir).absolute()
         request, root, label = local_request(source)
-        env = {
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-            "AWS_SESSION_TOKEN": "local",
-            "AWS_DEFAULT_REGION": REGION,
-            "BGREMOVE_BUCKET": BUCKET,
-            "BGREMOVE_ENGINE": "local",
-            "BGREMOVE_INPUT_PREFIX": "",
-            "BGREMOVE_LOCAL_ROOT": str(root),
-            "BGREMOVE_LOCAL_OUT": str(out_dir),
-            "BGREMOVE_LOCAL_CACHE": str(self.cache_dir.absolute()) if self.cache_dir else "",
-            "BGREMOVE_LOCAL_LABEL": label or "",
-        }
+        env = local_environment(root, out_dir, self.cache_dir, label)
         config: dict[str, Any] = {"stepfunctions": {"execute_state_machine": True}}
         if hybrid:
             # moto must not answer for the real Bedrock the models call.
@@ -474,6 +462,25 @@ def _is_plan_error(error: str, invoker: LambdaInvoker) -> bool:
         name for name in errors.error_names() if issubclass(getattr(errors, name), errors.PlanError)
     }
     return invoker.plan_result is None and error in plan_errors
+
+
+def local_environment(
+    root: Path, out_dir: Path, cache_dir: Path | None, label: str | None = None
+) -> dict[str, str]:
+    """What the handlers read from the environment in a local run (``Settings.from_env``)."""
+    return {
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_SESSION_TOKEN": "local",
+        "AWS_DEFAULT_REGION": REGION,
+        "BGREMOVE_BUCKET": BUCKET,
+        "BGREMOVE_ENGINE": "local",
+        "BGREMOVE_INPUT_PREFIX": "",
+        "BGREMOVE_LOCAL_ROOT": str(root),
+        "BGREMOVE_LOCAL_OUT": str(out_dir),
+        "BGREMOVE_LOCAL_CACHE": str(cache_dir.absolute()) if cache_dir else "",
+        "BGREMOVE_LOCAL_LABEL": label or "",
+    }
 
 
 def local_request(source: Path) -> tuple[dict[str, Any], Path, str | None]:
