@@ -191,9 +191,9 @@ def _count_images(source: Path) -> int:
     from manifests.parsing import manifest_kind, parse_manifest
 
     if source.is_dir():
-        return sum(
-            1 for path in source.rglob("*") if path.is_file() and not path.name.startswith(".")
-        )
+        from lambdas.run_store.local import walk_sources
+
+        return len(walk_sources(source))  # what ``bgremove run`` would take
     if manifest_kind(source.name):
         return len(parse_manifest(source.read_bytes(), name=source.name).entries)
     return 1

@@ -36,6 +36,15 @@ PREVIEWS = "previews/"
 RECORDS = "records/"
 
 
+#: Every run's items file, as an IAM resource pattern (the run id is known only at run time).
+ITEMS_PATTERN = f"{RUNS}*/{ITEMS_FILE}"
+
+
+def everything_under(prefix: str) -> str:
+    """The IAM resource pattern for every key below ``prefix``."""
+    return f"{prefix}*"
+
+
 def runs_prefix(run_id: str) -> str:
     return f"{RUNS}{run_id}/"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
+from lambdas import layout
 from workflow.constructs.functions import S3_ACCESS
 from workflow.constructs.state_machine import STATE_MACHINE_NAME
 
@@ -28,7 +29,7 @@ def acknowledgements(stack: cdk.Stack, bucket: cdk.CfnResource) -> dict[str, str
         )
         for pattern in prefixes
     }
-    found[f"{PACK}AwsSolutions-IAM5[Resource::{bucket_arn}/runs/*/items.json]"] = (
+    found[f"{PACK}AwsSolutions-IAM5[Resource::{bucket_arn}/{layout.ITEMS_PATTERN}]"] = (
         "The Distributed Map's ItemReader reads only each run's items.json; the run id is "
         "the execution name, known only at run time."
     )

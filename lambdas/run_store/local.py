@@ -54,37 +54,8 @@ class LocalRunStore(RunStore):
 
     def list_sources(self, prefix: str) -> list[SourceEntry]:
         start = self.paths.source(prefix) if prefix else self.paths.root
-        entries: list[SourceEntry] = []
-        self._walk(start, prefix, entries, seen=set())
-        return sorted(entries, key=lambda entry: entry.key)
-
-    def _walk(self, folder: Path, prefix: str, entries: list[SourceEntry], seen: set) -> None:
-        try:
-            resolved = folder.resolve()
-            if resolved in seen or self._is_ours(resolved):
-                return
-            seen.add(resolved)
-            children = sorted(os.scandir(folder), key=lambda child: child.name)
-        except OSError as error:
-            if not prefix:
-                raise  # the folder the user named: Plan refuses the run
-            entries.append(_unlistable(prefix, error))
-            return
-        for child in children:
-            key = f"{prefix}{child.name}"
-            if not is_candidate(key):
-                continue
-            if _is_dir(child):
-                self._walk(Path(child.path), f"{key}/", entries, seen)
-            elif child.is_file() or child.is_symlink():  # a dangling link fails as an item
-                entries.append(_entry(child, key))
-
-    def _is_ours(self, folder: Path) -> bool:
-        """Whether bgremove writes ``folder``: an output folder (any run's) or the mask cache."""
-        mine = [self.paths.out, self.paths.cache] if self.paths.cache else [self.paths.out]
-        return (folder / layout.STATE_FOLDER).is_dir() or any(
-            folder == path.resolve() for path in mine
-        )
+        ours = [self.paths.out, self.paths.cache] if self.paths.cache else [self.paths.out]
+        return walk_sources(start, prefix=prefix, skip=ours)
 
     def source_exists(self, key: str) -> bool:
         path = self.paths.source(key)
@@ -211,6 +182,43 @@ class LocalRunStore(RunStore):
         partial = folder / f"{uuid.uuid4().hex}.partial"
         partial.write_bytes(data)
         os.replace(partial, target)
+
+
+def walk_sources(folder: Path, *, prefix: str = "", skip: list[Path] = ()) -> list[SourceEntry]:
+    """Every candidate source below ``folder`` (keys start with ``prefix``), in key order.
+
+    Symbolic links are followed (each folder once). Never listed: hidden files and
+    folders, the files operating systems leave (``lambdas.inputs``), the folders in
+    ``skip``, and any folder bgremove writes (one holding ``layout.STATE_FOLDER``).
+    A sub-folder that cannot be listed is an entry with a ``problem``; ``folder``
+    itself raises ``OSError``.
+    """
+    entries: list[SourceEntry] = []
+    skipped = {path.resolve() for path in skip}
+    _walk(folder, prefix, entries, seen=set(skipped))
+    return sorted(entries, key=lambda entry: entry.key)
+
+
+def _walk(folder: Path, prefix: str, entries: list[SourceEntry], seen: set[Path]) -> None:
+    try:
+        resolved = folder.resolve()
+        if resolved in seen or (folder / layout.STATE_FOLDER).is_dir():
+            return
+        seen.add(resolved)
+        children = sorted(os.scandir(folder), key=lambda child: child.name)
+    except OSError as error:
+        if not prefix:
+            raise  # the folder the user named: Plan refuses the run
+        entries.append(_unlistable(prefix, error))
+        return
+    for child in children:
+        key = f"{prefix}{child.name}"
+        if not is_candidate(key):
+            continue
+        if _is_dir(child):
+            _walk(Path(child.path), f"{key}/", entries, seen)
+        elif child.is_file() or child.is_symlink():  # a dangling link fails as an item
+            entries.append(_entry(child, key))
 
 
 def _is_dir(child: os.DirEntry) -> bool:

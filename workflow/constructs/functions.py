@@ -9,29 +9,42 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from lambdas import layout
 from lambdas.models.catalog import CATALOG
 from workflow.bundling import ROOT, LocalPythonBundling
 from workflow.config import TIMEOUT_SECONDS, StackConfig
 from workflow.definition import FUNCTIONS
 
+_INPUTS, _MANIFESTS, _RUNS, _WORK, _CACHE, _OUTPUTS, _REPORTS = (
+    layout.everything_under(prefix)
+    for prefix in (
+        layout.INPUTS,
+        layout.MANIFESTS,
+        layout.RUNS,
+        layout.WORK,
+        layout.CACHE,
+        layout.OUTPUTS,
+        layout.REPORTS,
+    )
+)
 # S3 access per function: (read key patterns, write key patterns).
 S3_ACCESS = {
-    "plan": (["inputs/*", "manifests/*"], ["runs/*"]),
-    "validate": (["inputs/*"], []),
-    "resize": (["inputs/*"], ["work/*"]),
-    "remove_background": (["work/*", "cache/*"], ["cache/*"]),
-    "store": (["inputs/*", "work/*", "cache/*"], ["outputs/*", "reports/*", "runs/*"]),
-    "record_failure": ([], ["runs/*"]),
-    "report": (["runs/*", "outputs/*", "reports/*"], ["reports/*"]),
+    "plan": ([_INPUTS, _MANIFESTS], [_RUNS]),
+    "validate": ([_INPUTS], []),
+    "resize": ([_INPUTS], [_WORK]),
+    "remove_background": ([_WORK, _CACHE], [_CACHE]),
+    "store": ([_INPUTS, _WORK, _CACHE], [_OUTPUTS, _REPORTS, _RUNS]),
+    "record_failure": ([], [_RUNS]),
+    "report": ([_RUNS, _OUTPUTS, _REPORTS], [_REPORTS]),
 }
 
 
 # Prefixes a function lists: Plan lists inputs (and outputs, for skip_done), Report the
 # run's records, RemoveBackground looks up the cache (existence checks are listings).
 S3_LISTS = {
-    "plan": ["inputs/", "manifests/", "outputs/"],
-    "report": ["runs/"],
-    "remove_background": ["cache/"],
+    "plan": [layout.INPUTS, layout.MANIFESTS, layout.OUTPUTS],
+    "report": [layout.RUNS],
+    "remove_background": [layout.CACHE],
 }
 
 
@@ -112,8 +125,8 @@ class WorkflowFunctions(Construct):
             "BGREMOVE_MODEL": config.model,
             "BGREMOVE_CONCURRENCY": str(config.concurrency),
             "BGREMOVE_URL_EXPIRY_SECONDS": str(config.url_expiry_seconds),
-            "BGREMOVE_INPUT_PREFIX": "inputs/",
-            "BGREMOVE_OUTPUT_PREFIX": "outputs/",
+            "BGREMOVE_INPUT_PREFIX": layout.INPUTS,
+            "BGREMOVE_OUTPUT_PREFIX": layout.OUTPUTS,
             "POWERTOOLS_SERVICE_NAME": "bgremove",
             "POWERTOOLS_METRICS_NAMESPACE": "bgremove",
         }

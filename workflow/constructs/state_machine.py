@@ -12,6 +12,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from lambdas import layout
 from workflow.config import StackConfig
 from workflow.definition import RetryPolicy, WorkflowSettings, build_definition
 
@@ -48,7 +49,7 @@ class BatchStateMachine(Construct):
         )
         role.add_to_policy(
             iam.PolicyStatement(
-                actions=["s3:GetObject"], resources=[bucket.arn_for_objects("runs/*/items.json")]
+                actions=["s3:GetObject"], resources=[bucket.arn_for_objects(layout.ITEMS_PATTERN)]
             )
         )
         # Built from the name: the machine's own ARN would be a circular reference.

@@ -6,11 +6,12 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from lambdas import layout
 from workflow.config import StackConfig
 
 
 class BatchStorage(Construct):
-    """``bucket`` holds inputs/, manifests/, runs/, work/, cache/, outputs/, reports/."""
+    """``bucket`` holds the prefixes of ``lambdas.layout``; the intermediate ones expire."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: StackConfig) -> None:
         super().__init__(scope, construct_id)
@@ -26,12 +27,12 @@ class BatchStorage(Construct):
         )
         rules = [
             s3.LifecycleRule(
-                id="work", prefix="work/", expiration=Duration.days(config.work_expiry_days)
+                id="work", prefix=layout.WORK, expiration=Duration.days(config.work_expiry_days)
             ),
             s3.LifecycleRule(
-                id="cache", prefix="cache/", expiration=Duration.days(config.cache_expiry_days)
+                id="cache", prefix=layout.CACHE, expiration=Duration.days(config.cache_expiry_days)
             ),
-            s3.LifecycleRule(id="runs", prefix="runs/", expiration=Duration.days(90)),
+            s3.LifecycleRule(id="runs", prefix=layout.RUNS, expiration=Duration.days(90)),
             s3.LifecycleRule(
                 id="uploads", abort_incomplete_multipart_upload_after=Duration.days(1)
             ),
@@ -40,7 +41,7 @@ class BatchStorage(Construct):
             rules.append(
                 s3.LifecycleRule(
                     id="outputs",
-                    prefix="outputs/",
+                    prefix=layout.OUTPUTS,
                     expiration=Duration.days(config.output_expiry_days),
                 )
             )
