@@ -37,7 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
         "source", type=Path, help="a folder of images, one image, or a .json/.csv manifest"
     )
     run.add_argument(
-        "--out", type=Path, default=Path("cutouts"), help="output folder (default: ./cutouts)"
+        "--out",
+        type=Path,
+        default=Path("cutouts"),
+        help="output folder (default: ./cutouts); the same command run again into it "
+        "keeps what is done and processes the rest",
     )
     run.add_argument(
         "--model",
@@ -63,7 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=OUTPUT_FORMATS, default=None, help="output format (default: png)"
     )
     run.add_argument(
-        "--concurrency", type=int, default=None, help="images in flight at once (default: 8)"
+        "--concurrency",
+        type=int,
+        default=None,
+        help="images in flight at once (default: what this machine fits for offline models, "
+        "the model's default quota for Bedrock models)",
     )
     run.add_argument(
         "--url-expiry",
