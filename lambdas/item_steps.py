@@ -65,7 +65,8 @@ def remove_background(state: ItemInput, *, store: RunStore, model: BackgroundMod
     The mask is stored under its cache key, which Store then reads.
     """
     data = store.read_model_input(state["resized"]["model_input_key"])
-    key = mask_cache.cache_key(model, data)
+    simulated = "simulate" in state["run"]["model_options"]
+    key = mask_cache.cache_key(model, data, simulated=simulated)
     if store.has_mask(key):
         return MaskResult(mask_key=key, model=model.name, model_calls=0, cached=True)
     attempts = state.get("retry_count", 0) + 1

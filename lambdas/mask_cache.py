@@ -14,8 +14,13 @@ from lambdas import layout
 from lambdas.models.base import BackgroundModel
 
 
-def cache_key(model: BackgroundModel, model_input: bytes) -> str:
-    params = json.dumps({"model": model.name, **model.cache_params()}, sort_keys=True)
-    digest = hashlib.sha256(params.encode())
+def cache_key(model: BackgroundModel, model_input: bytes, *, simulated: bool = False) -> str:
+    """The mask's key. A simulated Bedrock's masks get keys of their own: a rehearsal
+    must never answer for the real model later.
+    """
+    params = {"model": model.name, **model.cache_params()}
+    if simulated:
+        params["simulated"] = True
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode())
     digest.update(hashlib.sha256(model_input).digest())
     return layout.cache_key(model.name, digest.hexdigest())

@@ -160,12 +160,12 @@ def plan_run(
     resumed = _resumable(items, ended, run, store)
     to_process = [item for item in items if item["item_id"] not in ended | resumed.keys()]
 
-    items_bucket, items_key = store.write_plan(items, to_process)
-    for item in items:
-        if item["item_id"] in ended:
-            store.write_record(item, _ended_record(item, *ended[item["item_id"]]))
-        elif item["item_id"] in resumed:
-            store.write_record(item, resumed[item["item_id"]])
+    ended_records = {
+        item["item_id"]: _ended_record(item, *ended[item["item_id"]])
+        for item in items
+        if item["item_id"] in ended
+    }
+    items_bucket, items_key = store.write_plan(items, to_process, {**ended_records, **resumed})
 
     return PlanResult(
         run=run,

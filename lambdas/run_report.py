@@ -22,11 +22,11 @@ def write_run_report(store: RunStore, *, interrupted: bool = False) -> RunSummar
     as not processed rather than as lost.
     """
     run = store.run
-    planned = store.read_plan()
+    planned, ended = store.read_plan()
     report = reporting.build_report(
         run,
         planned,
-        store.read_records(planned),
+        {**ended, **store.read_records(planned)},
         store.link,
         finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
         missing=reporting.NOT_PROCESSED if interrupted else reporting.NO_RECORD,

@@ -46,11 +46,21 @@ class RunStore(abc.ABC):
         return key
 
     @abc.abstractmethod
-    def write_plan(self, items: list[WorkItem], to_process: list[WorkItem]) -> tuple[str, str]:
-        """Keep the plan (every item) and write what the Map reads; return (bucket, key)."""
+    def write_plan(
+        self,
+        items: list[WorkItem],
+        to_process: list[WorkItem],
+        ended: dict[str, ItemRecord],
+    ) -> tuple[str, str]:
+        """Keep the plan and write what the Map reads; return (bucket, key) of the latter.
+
+        The plan is every item, and the records of those that end at Plan (skipped,
+        refused, kept from an earlier run): one write however many there are.
+        """
 
     @abc.abstractmethod
-    def read_plan(self) -> list[WorkItem]: ...
+    def read_plan(self) -> tuple[list[WorkItem], dict[str, ItemRecord]]:
+        """The plan's items and the records of those that ended at Plan."""
 
     def fingerprints(self, keys: list[str]) -> dict[str, str]:
         """What identifies each source's content between runs, where the store can tell."""

@@ -64,17 +64,23 @@ class LocalRunStore(RunStore):
     def source_label(self, key: str) -> str:
         return self.label or key
 
-    def write_plan(self, items: list[WorkItem], to_process: list[WorkItem]) -> tuple[str, str]:
+    def write_plan(
+        self,
+        items: list[WorkItem],
+        to_process: list[WorkItem],
+        ended: dict[str, ItemRecord],
+    ) -> tuple[str, str]:
         marker = self.paths.state / layout.MARKER_FILE
         if not marker.exists():
             self._replace(marker, layout.MARKER_TEXT.encode())
-        self._replace(self.paths.plan(self.run_id), _json({"items": items}))
+        self._replace(self.paths.plan(self.run_id), _json({"items": items, "ended": ended}))
         key = layout.items_key(self.run_id)
         storage.write_json(self.s3, self.bucket, key, to_process)
         return self.bucket, key
 
-    def read_plan(self) -> list[WorkItem]:
-        return json.loads(self.paths.plan(self.run_id).read_bytes())["items"]
+    def read_plan(self) -> tuple[list[WorkItem], dict[str, ItemRecord]]:
+        plan = json.loads(self.paths.plan(self.run_id).read_bytes())
+        return plan["items"], plan["ended"]
 
     def fingerprints(self, keys: list[str]) -> dict[str, str]:
         found = {}

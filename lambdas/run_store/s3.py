@@ -38,14 +38,21 @@ class S3RunStore(RunStore):
             for obj in storage.list_objects(self.s3, self.bucket, prefix)
         }
 
-    def write_plan(self, items: list[WorkItem], to_process: list[WorkItem]) -> tuple[str, str]:
-        storage.write_json(self.s3, self.bucket, layout.plan_key(self.run_id), {"items": items})
+    def write_plan(
+        self,
+        items: list[WorkItem],
+        to_process: list[WorkItem],
+        ended: dict[str, ItemRecord],
+    ) -> tuple[str, str]:
+        plan = {"items": items, "ended": ended}
+        storage.write_json(self.s3, self.bucket, layout.plan_key(self.run_id), plan)
         key = layout.items_key(self.run_id)
         storage.write_json(self.s3, self.bucket, key, to_process)
         return self.bucket, key
 
-    def read_plan(self) -> list[WorkItem]:
-        return storage.read_json(self.s3, self.bucket, layout.plan_key(self.run_id))["items"]
+    def read_plan(self) -> tuple[list[WorkItem], dict[str, ItemRecord]]:
+        plan = storage.read_json(self.s3, self.bucket, layout.plan_key(self.run_id))
+        return plan["items"], plan.get("ended", {})
 
     def read_source(self, key: str) -> bytes:
         return storage.read_bytes(self.s3, self.bucket, key)

@@ -66,11 +66,12 @@ def test_manifest_duplicates_are_skipped_with_a_record(s3):
         {"manifest": "s3://batch/manifests/m.json"}, run_id="r1", settings=SETTINGS, s3=s3
     )
     assert result["total"] == 3 and result["to_process"] == 2
-    record = storage.read_json(s3, "batch", "runs/r1/records/000003.json")
+    plan = storage.read_json(s3, "batch", "runs/r1/plan.json")
+    record = plan["ended"]["000003"]
     assert record["status"] == "skipped"
     assert "duplicate of item 000001" in record["error"]["message"]
-    every = storage.read_json(s3, "batch", "runs/r1/plan.json")["items"]
-    assert [item["item_id"] for item in every] == ["000001", "000002", "000003"]
+    assert [item["item_id"] for item in plan["items"]] == ["000001", "000002", "000003"]
+    assert storage.list_keys(s3, "batch", "runs/r1/records/") == []  # one write, not one a skip
 
 
 def test_manifest_options_and_request_options(s3):
@@ -166,7 +167,7 @@ def test_skip_done_skips_items_whose_cutout_is_newer_than_the_source(s3):
     )
     assert result["total"] == 2 and result["to_process"] == 1
     assert [item["source"] for item in planned(s3, result)] == ["b.png"]
-    record = storage.read_json(s3, "batch", "runs/r1/records/000001.json")
+    record = storage.read_json(s3, "batch", "runs/r1/plan.json")["ended"]["000001"]
     assert record["status"] == "skipped" and record["error"]["type"] == "AlreadyDoneError"
     time.sleep(1.1)
     put(s3, "inputs/a.png")  # the source changed after its cutout: do it again
