@@ -1,0 +1,75 @@
+"""Plan of a nightly run over a bucket where every photo is already done (moto S3).
+
+The nightly schedule runs the whole ``inputs/`` prefix with ``skip_done``; as the
+bucket grows, Plan must stay within its Lambda timeout. This puts N inputs and, a
+second later, their N cutouts into moto's S3, then times Plan and counts its S3
+requests by operation. The baseline row is the same Plan over N/10 photos: requests
+should grow with listing pages (1,000 keys each), not with photos.
+
+Usage: ``python -m benchmarks.nightly_plan [--photos 100000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import Counter
+
+
+def measure(photos: int) -> dict:
+    import boto3
+    from moto import mock_aws
+
+    from lambdas.planning import plan_run
+    from lambdas.settings import Settings
+
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="batch")
+        for index in range(photos):
+            s3.put_object(Bucket="batch", Key=f"inputs/shop/p{index:06d}.jpg", Body=b"x")
+        time.sleep(1.1)  # S3 times are whole seconds: the cutouts are strictly newer
+        for index in range(photos):
+            key = f"outputs/shop/p{index:06d}_bg_removed.png"
+            s3.put_object(Bucket="batch", Key=key, Body=b"x")
+        calls: Counter[str] = Counter()
+        s3.meta.events.register(
+            "before-call.s3.*", lambda model, **_: calls.update([model.name])
+        )
+        started = time.perf_counter()
+        result = plan_run(
+            {"prefix": "s3://batch/inputs/", "options": {"skip_done": True}},
+            run_id="nightly",
+            settings=Settings(bucket="batch"),
+            s3=s3,
+        )
+        seconds = time.perf_counter() - started
+    return {"seconds": seconds, "calls": calls, "to_process": result["to_process"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--photos", type=int, default=100_000)
+    args = parser.parse_args()
+    rows = []
+    for photos in (args.photos // 10, args.photos):
+        result = measure(photos)
+        calls = result["calls"]
+        rows.append(
+            (
+                f"{photos:,}",
+                f"{result['seconds']:.1f}",
+                str(sum(calls.values())),
+                ", ".join(f"{name} {count}" for name, count in sorted(calls.items())),
+                str(result["to_process"]),
+            )
+        )
+    header = ("done photos", "Plan s", "S3 requests", "by operation", "to process")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    print("Nightly Plan with skip_done over an all-done bucket (moto S3)")
+    for row in [header, *rows]:
+        print("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)))
+
+
+if __name__ == "__main__":
+    main()
