@@ -58,7 +58,9 @@ class Settings:
             max_pixels=_int(env, "BGREMOVE_MAX_PIXELS", defaults.max_pixels),
             model_path=env.get("BGREMOVE_ONNX_MODEL") or None,
         )
-        return settings.validated()
+        # A rehearsal of the deployed workflow against the simulated Bedrock (tests).
+        simulate = env.get("BGREMOVE_SIMULATE")
+        return settings.with_options({"simulate": simulate} if simulate else {})
 
     def with_options(self, options: Mapping[str, Any]) -> Settings:
         """Apply a request's or manifest's ``options`` (model, format, concurrency, url expiry)."""
