@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import aws_cdk as cdk
+import boto3
 import pytest
 from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
@@ -306,3 +307,50 @@ def test_state_machine_log_groups_are_vended_and_keep_the_configured_retention()
         group = groups[logical]["Properties"]
         assert group["LogGroupName"].startswith("/aws/vendedlogs/states/")
         assert group["RetentionInDays"] == 7
+
+
+def test_plans_role_allows_every_bedrock_call_preflight_makes(template):
+    """Record the calls preflight really makes (botocore.s before-parameter-build) and check the policy."""
+    from botocore.stub import Stubber
+
+    from lambdas.models.catalog import CATALOG
+    from lambdas.models.preflight import preflight
+
+    client = boto3.client(
+        "bedrock", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    called = []
+    client.meta.events.register_first(
+        "before-parameter-build.bedrock", lambda model, **_: called.append(f"bedrock:{model.name}")
+    )
+    model_id = CATALOG["stability"].foundation_model_id
+    with Stubber(client) as stubber:
+        stubber.add_response(
+            "get_foundation_model",
+            {
+                "modelDetails": {
+                    "modelArn": f"arn:aws:bedrock:us-east-1::foundation-model/{model_id}",
+                    "modelId": model_id,
+                    "modelLifecycle": {"status": "ACTIVE"},
+                }
+            },
+        )
+        stubber.add_response(
+            "get_foundation_model_availability",
+            {
+                "modelId": model_id,
+                "agreementAvailability": {"status": "AVAILABLE"},
+                "authorizationStatus": "AUTHORIZED",
+                "entitlementAvailability": "AVAILABLE",
+                "regionAvailability": "AVAILABLE",
+            },
+        )
+        result = preflight("stability", region="us-east-1", bedrock_client=client)
+    assert result.warnings == []  # "could not check model access" is gone
+    assert set(called) == {"bedrock:GetFoundationModel", "bedrock:GetFoundationModelAvailability"}
+    allowed = {
+        action
+        for statement in statements_of(template, "FunctionsPlanServiceRoleDefaultPolicy")
+        for action in actions_of(statement)
+    }
+    assert set(called) <= allowed
