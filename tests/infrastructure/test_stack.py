@@ -212,7 +212,7 @@ def test_single_image_endpoint_is_iam_authorised_and_answers_within_api_gateways
     kinds = {name: m["Properties"]["StateMachineType"] for name, m in machines.items()}
     assert kinds == {
         "bgremove-batch": "STANDARD",
-        "bgremove-single-image": "STANDARD",
+        "bgremove-single-image-run": "STANDARD",
         "bgremove-single-image-answer": "EXPRESS",
     }
     answer = machine_definition(machines["bgremove-single-image-answer"])
@@ -231,7 +231,7 @@ def test_the_image_run_has_a_timeout_and_the_stacks_retry_settings():
         env=cdk.Environment(account="123456789012", region="us-east-1"),
     )
     machines = machines_by_name(Template.from_stack(stack))
-    for name in ("bgremove-batch", "bgremove-single-image"):
+    for name in ("bgremove-batch", "bgremove-single-image-run"):
         definition = machine_definition(machines[name])
         retries = json.dumps(definition)
         assert '"ErrorEquals": ["ModelThrottledError"' in retries
@@ -241,7 +241,7 @@ def test_the_image_run_has_a_timeout_and_the_stacks_retry_settings():
             if "ModelThrottledError" in entry["ErrorEquals"]
         ]
         assert throttling and all(entry["MaxAttempts"] == 3 for entry in throttling), name
-    assert machine_definition(machines["bgremove-single-image"])["TimeoutSeconds"] > 0
+    assert machine_definition(machines["bgremove-single-image-run"])["TimeoutSeconds"] > 0
 
 
 def _retriers(node):

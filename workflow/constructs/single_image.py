@@ -26,7 +26,9 @@ from workflow.constructs.functions import retention_days
 from workflow.constructs.state_machine import vended_log_group_name
 from workflow.definition import build_single_image_definition
 
-SINGLE_IMAGE_NAME = "bgremove-single-image"
+# A new name: the Express machine that had "bgremove-single-image" is replaced, and
+# CloudFormation cannot replace a custom-named resource under the same name.
+SINGLE_IMAGE_NAME = "bgremove-single-image-run"
 ANSWER_NAME = "bgremove-single-image-answer"
 #: HTTP statuses the answer can have (API Gateway needs each as a method response).
 STATUSES = ("200", "202", "400", "404", "502", "504")

@@ -21,8 +21,8 @@ VALIDATOR = NODE_MODULES / "asl-validator" / "dist" / "bin" / "asl-validator.js"
 ARNS = {
     name: f"arn:aws:lambda:us-east-1:123456789012:function:bgremove-{name}" for name in FUNCTIONS
 }
-IMAGE_RUN = "arn:aws:states:us-east-1:123456789012:stateMachine:bgremove-single-image"
-EXECUTIONS = "arn:aws:states:us-east-1:123456789012:execution:bgremove-single-image"
+IMAGE_RUN = "arn:aws:states:us-east-1:123456789012:stateMachine:bgremove-single-image-run"
+EXECUTIONS = "arn:aws:states:us-east-1:123456789012:execution:bgremove-single-image-run"
 DEPLOYED = workflow_settings(StackConfig())
 
 DEFINITIONS = {

@@ -101,7 +101,7 @@ def deployed():
         sfn = boto3.client("stepfunctions", region_name="us-east-1")
         role = "arn:aws:iam::123456789012:role/r"
         image_run = sfn.create_state_machine(
-            name="bgremove-single-image",
+            name="bgremove-single-image-run",
             definition=json.dumps(
                 build_single_image_definition({name: function_arn(name) for name in FUNCTIONS})
             ),
