@@ -33,9 +33,7 @@ def measure(photos: int) -> dict:
             key = f"outputs/shop/p{index:06d}_bg_removed.png"
             s3.put_object(Bucket="batch", Key=key, Body=b"x")
         calls: Counter[str] = Counter()
-        s3.meta.events.register(
-            "before-call.s3.*", lambda model, **_: calls.update([model.name])
-        )
+        s3.meta.events.register("before-call.s3.*", lambda model, **_: calls.update([model.name]))
         started = time.perf_counter()
         result = plan_run(
             {"prefix": "s3://batch/inputs/", "options": {"skip_done": True}},

@@ -30,13 +30,18 @@ def register(commands: Any) -> None:
     start.add_argument(
         "--wait", action="store_true", help="wait, with a progress bar, for the report"
     )
+    start.add_argument(
+        "--skip-done",
+        action="store_true",
+        help="skip photos whose cutout is newer than the photo (reported as skipped)",
+    )
     _common(start)
-    start.set_defaults(func=start_command)
+    start.set_defaults(func=_answering(start_command))
 
     status = commands.add_parser("status", help="show an execution's state, item counts and report")
     status.add_argument("execution_arn")
     _common(status)
-    status.set_defaults(func=status_command)
+    status.set_defaults(func=_answering(status_command))
 
     estimate = commands.add_parser(
         "estimate",
@@ -61,9 +66,61 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--region", default=None, help="default: your AWS configuration")
 
 
+class CloudError(Exception):
+    """The deployed stack cannot be reached or used; the message is one plain line."""
+
+
+def _answering(command: Any) -> Any:
+    """``command``, with AWS set-up problems as one line on stderr and exit 2, not a traceback."""
+
+    def run(args: argparse.Namespace, **kwargs: Any) -> int:
+        try:
+            return command(args, **kwargs)
+        except CloudError as error:
+            print(f"bgremove: {error}", file=sys.stderr)
+            return EXIT_REFUSED
+        except Exception as error:
+            message = aws_problem(error, args)
+            if message is None:
+                raise
+            print(f"bgremove: {message}", file=sys.stderr)
+            return EXIT_REFUSED
+
+    run.__doc__ = command.__doc__
+    return run
+
+
+def aws_problem(error: Exception, args: argparse.Namespace) -> str | None:
+    """One line saying what is wrong with the AWS set-up, or ``None`` for any other error."""
+    from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError
+
+    if isinstance(error, NoCredentialsError):
+        return (
+            "no AWS credentials found: configure them (aws configure, AWS_PROFILE or "
+            "AWS_ACCESS_KEY_ID) and try again"
+        )
+    if isinstance(error, NoRegionError):
+        return "no AWS region: pass --region or set AWS_REGION"
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "")
+        message = error.response.get("Error", {}).get("Message", "") or str(error)
+        if code == "ValidationError" and "does not exist" in message:
+            stack = getattr(args, "stack", DEFAULT_STACK)
+            return f"stack {stack!r} not found: deploy it (make deploy) or pass --stack ({message})"
+        return f"AWS refused {error.operation_name}: {code}: {message}"
+    return None
+
+
 def stack_outputs(cloudformation: Any, stack: str) -> dict[str, str]:
     described = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]
     return {output["OutputKey"]: output["OutputValue"] for output in described.get("Outputs", [])}
+
+
+def state_machine_arn(outputs: dict[str, str], stack: str) -> str:
+    """The batch state machine's ARN from the stack's outputs (``CloudError`` if absent)."""
+    if "StateMachineArn" not in outputs:
+        raise CloudError(f"stack {stack!r} has no StateMachineArn output: is it bgremove's stack?")
+    return outputs["StateMachineArn"]
 
 
 def _clients(args: argparse.Namespace) -> tuple[Any, Any]:
@@ -84,7 +141,9 @@ def start_command(
     if getattr(args, "skip_done", False):
         request["options"] = {"skip_done": True}
     execution = sfn.start_execution(
-        stateMachineArn=outputs["StateMachineArn"], name=new_run_id(), input=json.dumps(request)
+        stateMachineArn=state_machine_arn(outputs, args.stack),
+        name=new_run_id(),
+        input=json.dumps(request),
     )["executionArn"]
     print(f"Started {execution}")
     region = execution.split(":")[3]
@@ -100,9 +159,10 @@ def _wait(sfn: Any, execution: str, poll: float) -> int:
     from tqdm import tqdm
 
     bar = None
+    progress = MapRunProgress(sfn, execution)
     while True:
         described = sfn.describe_execution(executionArn=execution)
-        counts = map_run_counts(sfn, execution)
+        counts = progress.counts()
         if counts and sys.stderr.isatty():
             if bar is None:
                 bar = tqdm(total=counts["total"], unit="img", file=sys.stderr, leave=False)
@@ -113,24 +173,54 @@ def _wait(sfn: Any, execution: str, poll: float) -> int:
         time.sleep(poll)
     if bar is not None:
         bar.close()
+    progress.report_failure()
     return _finish(described)
 
 
-def map_run_counts(sfn: Any, execution: str) -> dict[str, int] | None:
-    """The Distributed Map's item counts, from DescribeMapRun (``None`` before the Map runs)."""
-    try:
-        runs = sfn.list_map_runs(executionArn=execution).get("mapRuns", [])
-    except (
-        Exception
-    ):  # progress is best effort: moto fails here for runs that ended before their Map
-        return None
-    if not runs:
-        return None
-    items = sfn.describe_map_run(mapRunArn=runs[0]["mapRunArn"])["itemCounts"]
-    return {
-        key: int(items.get(key, 0))
-        for key in ("total", "succeeded", "failed", "running", "pending")
-    }
+class MapRunProgress:
+    """The Distributed Map's item counts while a run goes on, and its errors when it ends.
+
+    Progress is best effort, but nothing is swallowed: the first error reading the
+    Map Run is printed (once), and a Map Run that failed or was aborted is reported.
+    """
+
+    def __init__(self, sfn: Any, execution: str) -> None:
+        self.sfn = sfn
+        self.execution = execution
+        self.described: dict | None = None
+        self.error: Exception | None = None
+
+    def counts(self) -> dict[str, int] | None:
+        """The Map Run's item counts (``None`` before the Map runs or when it cannot be read)."""
+        try:
+            runs = self.sfn.list_map_runs(executionArn=self.execution).get("mapRuns", [])
+            if not runs:
+                return None
+            self.described = self.sfn.describe_map_run(mapRunArn=runs[0]["mapRunArn"])
+        except Exception as error:  # botocore's errors, and moto's for runs without a Map
+            if self.error is None:
+                print(f"bgremove: cannot read the Map Run's progress: {error}", file=sys.stderr)
+            self.error = error
+            return None
+        items = self.described.get("itemCounts", {})
+        return {
+            key: int(items.get(key, 0))
+            for key in ("total", "succeeded", "failed", "running", "pending")
+        }
+
+    def report_failure(self) -> None:
+        """Print the Map Run's status and item errors if it did not succeed."""
+        if self.described is None:
+            return
+        status = self.described.get("status", "")
+        if status in ("FAILED", "ABORTED"):
+            counts = self.described.get("itemCounts", {})
+            print(
+                f"bgremove: the Map Run {status.lower()} ({counts.get('failed', 0)} failed, "
+                f"{counts.get('aborted', 0)} aborted, {counts.get('timedOut', 0)} timed out "
+                f"of {counts.get('total', 0)} items): {self.described.get('mapRunArn', '')}",
+                file=sys.stderr,
+            )
 
 
 def _finish(described: dict) -> int:
@@ -161,11 +251,13 @@ def status_command(args: argparse.Namespace, *, clients: tuple[Any, Any] | None 
     _, sfn = clients or _clients(args)
     described = sfn.describe_execution(executionArn=args.execution_arn)
     print(f"{described['name']}: {described['status']}")
-    counts = map_run_counts(sfn, args.execution_arn)
+    progress = MapRunProgress(sfn, args.execution_arn)
+    counts = progress.counts()
     if counts:
         print("items: " + ", ".join(f"{key} {value}" for key, value in counts.items()))
     if described["status"] == "RUNNING":
         return EXIT_OK
+    progress.report_failure()
     return _finish(described)
 
 

@@ -70,10 +70,8 @@ def remove_background(state: ItemInput, *, store: RunStore, model: BackgroundMod
     if store.has_mask(key):
         return MaskResult(mask_key=key, model=model.name, model_calls=0, cached=True)
     attempts = state.get("retry_count", 0) + 1
-    with Image.open(io.BytesIO(data)) as opened:
-        image = opened.convert("RGB")
     try:
-        mask = model.remove_background(image)
+        mask = _mask_of(model, data)
     except ModelThrottledError as error:
         # When retries run out this is the item's reason: say how many attempts it had.
         raise ModelThrottledError(f"{error} (attempt {attempts})") from error
@@ -81,6 +79,17 @@ def remove_background(state: ItemInput, *, store: RunStore, model: BackgroundMod
     mask.save(buffer, format="PNG", compress_level=1)
     store.write_mask(key, buffer.getvalue())
     return MaskResult(mask_key=key, model=model.name, model_calls=attempts, cached=False)
+
+
+def _mask_of(model: BackgroundModel, data: bytes) -> Image.Image:
+    """The model's mask of the stored copy. A model that takes the encoding as it is
+    (Bedrock's) gets it so: no decode and no re-encode on every retry.
+    """
+    with Image.open(io.BytesIO(data)) as opened:
+        send_as_stored = getattr(model, "remove_background_encoded", None)
+        if send_as_stored is not None:
+            return send_as_stored(data, opened.size)
+        return model.remove_background(opened.convert("RGB"))
 
 
 def store(state: ItemInput, *, store: RunStore) -> ItemRecord:

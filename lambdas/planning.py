@@ -31,6 +31,7 @@ from lambdas.errors import (
 )
 from lambdas.models import model_names
 from lambdas.models.bedrock import default_region
+from lambdas.models.catalog import BEDROCK_MODELS, CATALOG
 from lambdas.models.preflight import preflight
 from lambdas.payloads import ItemRecord, LocalContext, PlanResult, RunContext, WorkItem
 from lambdas.run_store import RunStore, S3RunStore, open_store
@@ -139,6 +140,7 @@ def plan_run(
         raise ModelUnusableError(
             f"unknown model {settings.model!r}: choose one of {', '.join(model_names())}"
         )
+    _check_model_runs_on_engine(settings)
 
     check = preflight(
         settings.model,
@@ -175,6 +177,26 @@ def plan_run(
         to_process=len(to_process),
         concurrency=settings.effective_concurrency(),
         first_item=to_process[0] if len(items) == 1 and to_process else None,
+    )
+
+
+def _check_model_runs_on_engine(settings: Settings) -> None:
+    """Refuse, before any work, a model the AWS engine's Lambdas cannot load.
+
+    The Lambda bundle carries the Bedrock adapters only: ``local`` (OpenCV) and
+    ``onnx`` (onnxruntime) are not in it, so on AWS every item would fail with
+    ``ModuleNotFoundError``. The local engine runs them all.
+
+    Raises
+    ------
+    ModelUnusableError
+        On the AWS engine, for a model that has no Bedrock model id.
+    """
+    if settings.engine == "local" or CATALOG[settings.model].model_id is not None:
+        return
+    raise ModelUnusableError(
+        f"model {settings.model!r} runs only on the local engine (bgremove run): "
+        f"the AWS engine's Lambdas cannot load it; choose one of {', '.join(BEDROCK_MODELS)}"
     )
 
 

@@ -68,7 +68,9 @@ class Settings:
             local_cache=env.get("BGREMOVE_LOCAL_CACHE") or None,
             local_label=env.get("BGREMOVE_LOCAL_LABEL") or None,
         )
-        return settings.validated()
+        # A rehearsal of the deployed workflow against the simulated Bedrock (tests).
+        simulate = env.get("BGREMOVE_SIMULATE")
+        return settings.with_options({"simulate": simulate} if simulate else {})
 
     def with_options(self, options: Mapping[str, Any]) -> Settings:
         """Apply a request's or manifest's ``options`` (model, format, concurrency, url expiry)."""

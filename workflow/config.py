@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambdas.models.catalog import CATALOG
+from workflow.definition import RetryPolicy, WorkflowSettings
 
 #: Memory (MB) per function: a 24 MP image decoded to RGBA is ~100 MB, twice over in Store.
 MEMORY_MB = {
@@ -75,3 +76,11 @@ class StackConfig:
             alarm_email=get("alarm_email") or None,
             model_max_attempts=number("model_max_attempts", defaults.model_max_attempts),
         )
+
+
+def workflow_settings(config: StackConfig) -> WorkflowSettings:
+    """The definition's numbers for the deployed stack: one place for both workflows."""
+    return WorkflowSettings(
+        default_concurrency=config.concurrency,
+        model_throttling=RetryPolicy(2, 2.0, config.model_max_attempts, 60, True),
+    )

@@ -17,6 +17,9 @@ from typing import Any
 
 from lambdas import errors
 
+#: The Distributed Map's label: its child executions are named ``<machine>/<label>:<id>``.
+MAP_LABEL = "Images"
+
 #: Logical function names; the keys of the ARN mapping ``build_definition`` takes.
 FUNCTIONS = (
     "plan",
@@ -84,6 +87,9 @@ class WorkflowSettings:
     )
     # Seconds a per-item Lambda task may take before Step Functions gives up on it.
     task_timeout_seconds: int = 900
+    # The single-image run's own TimeoutSeconds (CDK's ``timeout`` is ignored for a
+    # definition given as a string): room for every retry above, never the limit in practice.
+    single_image_timeout_seconds: int = 3600
 
 
 def _task(
@@ -240,7 +246,7 @@ def build_definition(
             "Process images": {
                 "Type": "Map",
                 "Comment": "One child workflow per image.",
-                "Label": "Images",
+                "Label": MAP_LABEL,
                 "ItemReader": {
                     "Resource": "arn:aws:states:::s3:getObject",
                     "ReaderConfig": {"InputType": "JSON"},
@@ -269,10 +275,12 @@ def build_definition(
 def build_single_image_definition(
     arns: Mapping[str, str], settings: WorkflowSettings | None = None
 ) -> dict[str, Any]:
-    """The tutorial's request as an Express workflow: ``{"input_key": ...}`` → the cutout's URL.
+    """The tutorial's request as a workflow: ``{"input_key": ...}`` → the cutout's URL.
 
     The same Plan (with its missing-key error) and the same per-item fragment as the
-    batch; the answer is the report step's ``output_url`` for the one item.
+    batch; the output is the report step's summary, whose ``output_url`` is the one
+    item's cutout. It runs as a Standard workflow that API Gateway's answer workflow
+    starts and polls (``workflow/single_image_api.py``).
     """
     settings = settings or WorkflowSettings()
     lambda_retry = settings.lambda_service.retrier(LAMBDA_SERVICE_ERRORS)
@@ -286,7 +294,8 @@ def build_single_image_definition(
     }
     pipeline = item_pipeline(arns, settings, item_done=respond)
     return {
-        "Comment": "bgremove: one image, synchronously (the tutorial's input_key request).",
+        "Comment": "bgremove: one image (the tutorial's input_key request).",
+        "TimeoutSeconds": settings.single_image_timeout_seconds,
         "StartAt": "Plan image",
         "States": {
             "Plan image": {
@@ -322,6 +331,21 @@ def error_names_used(definition: Mapping[str, Any]) -> set[str]:
 
     walk(definition)
     return names
+
+
+def map_labels(definition: Mapping[str, Any]) -> list[str]:
+    """The ``Label`` of every Distributed Map in ``definition`` (its child executions' prefix)."""
+    labels: list[str] = []
+
+    def walk(states: Mapping[str, Any]) -> None:
+        for state in states.values():
+            if state.get("Type") == "Map" and "ItemProcessor" in state:
+                if state["ItemProcessor"].get("ProcessorConfig", {}).get("Mode") == "DISTRIBUTED":
+                    labels.append(state.get("Label", ""))
+                walk(state["ItemProcessor"]["States"])
+
+    walk(definition["States"])
+    return labels
 
 
 def to_json(definition: Mapping[str, Any]) -> str:

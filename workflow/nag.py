@@ -11,7 +11,9 @@ from cdk_nag import AwsSolutionsChecks
 
 from lambdas import layout
 from workflow.constructs.functions import S3_ACCESS
+from workflow.constructs.single_image import SINGLE_IMAGE_NAME
 from workflow.constructs.state_machine import STATE_MACHINE_NAME
+from workflow.definition import MAP_LABEL
 
 PACK = "AwsSolutions::"
 
@@ -38,9 +40,24 @@ def acknowledgements(stack: cdk.Stack, bucket: cdk.CfnResource) -> dict[str, str
         f"{PACK}AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:{stack.region}:"
         f"{account}:execution:{STATE_MACHINE_NAME}:*]"
     ] = "A Distributed Map describes and stops its own child executions, named at run time."
+    found[
+        f"{PACK}AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:{stack.region}:"
+        f"{account}:execution:{STATE_MACHINE_NAME}/{MAP_LABEL}:*]"
+    ] = (
+        "Redriving a Map Run redrives its child executions, whose names are made at run time "
+        "under the Map's label."
+    )
+    found[
+        f"{PACK}AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:{stack.region}:"
+        f"{account}:execution:{SINGLE_IMAGE_NAME}:*]"
+    ] = (
+        "The single-image answer workflow describes the image run it started (or the one a "
+        "status request names); execution names are API request ids, known only at run time."
+    )
     found[f"{PACK}AwsSolutions-IAM5[Resource::*]"] = (
-        "X-Ray (xray:PutTraceSegments, PutTelemetryRecords) and CloudWatch Logs delivery "
-        "actions support no resource-level permissions."
+        "X-Ray (xray:PutTraceSegments, PutTelemetryRecords), CloudWatch Logs delivery and "
+        "bedrock:GetFoundationModelAvailability (Plan's model-access check) support no "
+        "resource-level permissions."
     )
     found[
         f"{PACK}AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"

@@ -7,7 +7,7 @@ from constructs import Construct
 
 from workflow.config import StackConfig
 from workflow.constructs.alarms import WorkflowAlarms
-from workflow.constructs.functions import WorkflowFunctions, retention_days
+from workflow.constructs.functions import WorkflowFunctions
 from workflow.constructs.single_image import SingleImageEndpoint
 from workflow.constructs.state_machine import BatchStateMachine
 from workflow.constructs.storage import BatchStorage
@@ -45,10 +45,7 @@ class BgRemoveStack(Stack):
                 state_machine=machine.state_machine,
             )
         single = SingleImageEndpoint(
-            self,
-            "SingleImage",
-            functions=functions.functions,
-            log_retention=retention_days(config.log_retention_days),
+            self, "SingleImage", config=config, functions=functions.functions
         )
         WorkflowAlarms(
             self,
@@ -60,3 +57,4 @@ class BgRemoveStack(Stack):
         CfnOutput(self, "BucketName", value=storage.bucket.bucket_name)
         CfnOutput(self, "StateMachineArn", value=machine.state_machine.state_machine_arn)
         CfnOutput(self, "SingleImageUrl", value=single.api.url_for_path("/cutout"))
+        CfnOutput(self, "SingleImageStatusUrl", value=single.api.url_for_path("/cutout/status"))

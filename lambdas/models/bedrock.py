@@ -36,6 +36,7 @@ from lambdas.errors import (
     ModelThrottledError,
     ModelUnavailableError,
 )
+from lambdas.imaging.resize import encode_for_model
 
 _THROTTLED = {"ThrottlingException", "ServiceQuotaExceededException"}
 # ModelErrorException (424) is "an error while processing the model": AWS gives no
@@ -55,6 +56,8 @@ READ_TIMEOUT_SECONDS = 120
 #: One attempt in total: ``max_attempts`` counts retries, ``total_max_attempts`` counts
 #: every attempt, so this is the setting that means "no retries" in every retry mode.
 NO_RETRIES = {"total_max_attempts": 1, "mode": "standard"}
+#: InvokeModel's largest request body (botocore's service model; botocore does not check it).
+MAX_BODY_BYTES = 25_000_000
 
 
 def default_region() -> str:
@@ -155,11 +158,15 @@ def invoke(client: Any, *, model_id: str, region: str, body: dict) -> dict:
     return answer
 
 
-def image_to_base64(image: Image.Image, fmt: str = "PNG") -> str:
-    """Encode ``image`` as ``fmt`` and base64, as the request bodies carry it."""
-    buffer = io.BytesIO()
-    image.save(buffer, format=fmt)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+def image_to_base64(image: Image.Image | bytes, fmt: str = "PNG") -> str:
+    """Base64 of the model-sized copy, as the request bodies carry it.
+
+    ``image`` is either the already-encoded copy (sent as it is: Resize encoded it
+    once in the model's ``input_format``) or a Pillow image, encoded here with
+    ``encode_for_model`` (JPEG at quality 95, or PNG).
+    """
+    data = image if isinstance(image, bytes) else encode_for_model(image, fmt)
+    return base64.b64encode(data).decode("ascii")
 
 
 def first_image(answer: dict, *, model_id: str) -> Any:
@@ -232,7 +239,8 @@ class BedrockAdapter:
             self._client = runtime_client(self.region)
         return self._client
 
-    def request_body(self, image: Image.Image) -> dict:
+    def request_body(self, image: Image.Image | bytes) -> dict:
+        """The InvokeModel body for the model-sized copy (a Pillow image or its encoding)."""
         raise NotImplementedError
 
     def parse(self, answer: dict, size: tuple[int, int]) -> Image.Image:
@@ -240,7 +248,21 @@ class BedrockAdapter:
 
     def remove_background(self, image: Image.Image) -> Image.Image:
         """One InvokeModel call: the soft ``"L"`` mask of ``image`` (255 = subject)."""
-        answer = invoke(
-            self.client, model_id=self.model_id, region=self.region, body=self.request_body(image)
+        return self.remove_background_encoded(
+            encode_for_model(image, self.limits.input_format), image.size
         )
-        return self.parse(answer, image.size)
+
+    def remove_background_encoded(self, data: bytes, size: tuple[int, int]) -> Image.Image:
+        """One InvokeModel call for the copy Resize already encoded: no decode, no re-encode.
+
+        Parameters
+        ----------
+        data
+            The model-sized copy as stored (in ``limits.input_format``).
+        size
+            Its width and height: the mask comes back at this size.
+        """
+        answer = invoke(
+            self.client, model_id=self.model_id, region=self.region, body=self.request_body(data)
+        )
+        return self.parse(answer, size)

@@ -67,8 +67,10 @@ class ModelFacts:
 
 
 # The 64 px floor is bgremove's: a smaller image is not worth a paid call.
+# Every Bedrock model here accepts JPEG: a detailed 3072 x 3072 copy is ~7 MB as JPEG
+# (quality 95) but ~25 MB as PNG, whose base64 alone passes InvokeModel's body limit.
 TITAN_LIMITS = ModelLimits(
-    max_side=1408, min_side=64, max_pixels=None, aspect_range=(5 / 11, 11 / 5), input_format="PNG"
+    max_side=1408, min_side=64, max_pixels=None, aspect_range=(5 / 11, 11 / 5), input_format="JPEG"
 )
 # 3072 px keeps the upload small; the model's own cap is the pixel count.
 STABILITY_LIMITS = ModelLimits(
@@ -76,7 +78,7 @@ STABILITY_LIMITS = ModelLimits(
     min_side=64,
     max_pixels=9_437_184,
     aspect_range=(1 / 2.5, 2.5),
-    input_format="PNG",
+    input_format="JPEG",
 )
 
 CATALOG: dict[str, ModelFacts] = {

@@ -45,6 +45,7 @@ from botocore.response import StreamingBody
 from PIL import Image, ImageFilter, UnidentifiedImageError
 
 from lambdas.errors import ConfigError
+from lambdas.models.bedrock import MAX_BODY_BYTES
 
 SPEC_DEFAULTS: dict[str, float] = {
     "throttle": 0.0,
@@ -311,6 +312,13 @@ def _request_image(model_id: str, body: str | bytes, content_type: str) -> bytes
             "ResourceNotFoundException",
             "Could not resolve the foundation model from the provided model identifier.",
             404,
+        )
+    size = len(body.encode() if isinstance(body, str) else body)
+    if size > MAX_BODY_BYTES:
+        # What the service answers (botocore itself sends any size).
+        raise _invalid(
+            "1 validation error detected: Value at 'body' failed to satisfy constraint: "
+            f"Member must have length less than or equal to {MAX_BODY_BYTES}"
         )
     if content_type != "application/json":
         raise _invalid(f"Malformed input request: content type {content_type} is not supported.")

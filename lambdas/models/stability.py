@@ -23,7 +23,7 @@ class StabilityRemoveBackground(bedrock.BedrockAdapter):
     def cache_params(self) -> dict:
         return {"model_id": self.model_id, "output_format": "png"}
 
-    def request_body(self, image: Image.Image) -> dict:
+    def request_body(self, image: Image.Image | bytes) -> dict:
         return {
             "image": bedrock.image_to_base64(image, self.limits.input_format),
             "output_format": "png",

@@ -25,7 +25,7 @@ class TitanBackgroundRemoval(bedrock.BedrockAdapter):
     def cache_params(self) -> dict:
         return {"model_id": self.model_id, "task": "BACKGROUND_REMOVAL"}
 
-    def request_body(self, image: Image.Image) -> dict:
+    def request_body(self, image: Image.Image | bytes) -> dict:
         return {
             "taskType": "BACKGROUND_REMOVAL",
             "backgroundRemovalParams": {

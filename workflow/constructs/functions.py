@@ -161,6 +161,10 @@ class WorkflowFunctions(Construct):
         self.functions["plan"].add_to_role_policy(
             iam.PolicyStatement(actions=["bedrock:GetFoundationModel"], resources=foundation_arns)
         )
+        # Preflight's access check; the action has no resource type, so it takes "*".
+        self.functions["plan"].add_to_role_policy(
+            iam.PolicyStatement(actions=["bedrock:GetFoundationModelAvailability"], resources=["*"])
+        )
 
 
 def retention_days(days: int) -> logs.RetentionDays:

@@ -13,10 +13,20 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from lambdas import layout
-from workflow.config import StackConfig
-from workflow.definition import RetryPolicy, WorkflowSettings, build_definition
+from workflow.config import StackConfig, workflow_settings
+from workflow.constructs.functions import retention_days
+from workflow.definition import build_definition, map_labels
 
 STATE_MACHINE_NAME = "bgremove-batch"
+
+
+def vended_log_group_name(machine_name: str) -> str:
+    """Step Functions log groups go under /aws/vendedlogs/states/.
+
+    CloudWatch Logs then needs no account-wide resource policy entry per group (that
+    policy has a size limit that many state machines exhaust).
+    """
+    return f"/aws/vendedlogs/states/{machine_name}"
 
 
 class BatchStateMachine(Construct):
@@ -31,12 +41,8 @@ class BatchStateMachine(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        settings = WorkflowSettings(
-            default_concurrency=config.concurrency,
-            model_throttling=RetryPolicy(2, 2.0, config.model_max_attempts, 60, True),
-        )
         definition = build_definition(
-            {name: fn.function_arn for name, fn in functions.items()}, settings
+            {name: fn.function_arn for name, fn in functions.items()}, workflow_settings(config)
         )
         role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("states.amazonaws.com"))
         # Exactly what the definition calls: the seven functions, the items file,
@@ -57,15 +63,30 @@ class BatchStateMachine(Construct):
         role.add_to_policy(
             iam.PolicyStatement(actions=["states:StartExecution"], resources=[machine_arn])
         )
+        executions = f"arn:{stack.partition}:states:{stack.region}:{stack.account}:execution:"
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["states:DescribeExecution", "states:StopExecution"],
+                resources=[f"{executions}{STATE_MACHINE_NAME}:*"],
+            )
+        )
+        # Redriving a Map Run redrives its child executions, named <machine>/<Map label>:<id>
+        # (the grant CDK's own DistributedMap construct makes).
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["states:RedriveExecution"],
                 resources=[
-                    f"arn:{stack.partition}:states:{stack.region}:{stack.account}:execution:{STATE_MACHINE_NAME}:*"
+                    f"{executions}{STATE_MACHINE_NAME}/{label}:*"
+                    for label in map_labels(definition)
                 ],
             )
         )
-        self.log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.ONE_MONTH)
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            log_group_name=vended_log_group_name(STATE_MACHINE_NAME),
+            retention=retention_days(config.log_retention_days),
+        )
         self.state_machine = sfn.StateMachine(
             self,
             "Batch",

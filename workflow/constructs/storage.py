@@ -15,6 +15,10 @@ class BatchStorage(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, config: StackConfig) -> None:
         super().__init__(scope, construct_id)
+        # The log bucket admits S3's log delivery by bucket policy, not the legacy
+        # LogDeliveryWrite ACL (cfn-lint W3045); CDK's feature flag, set here so it holds
+        # whether or not the CDK CLI passes cdk.json's context.
+        self.node.set_context("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy", True)
         self.access_logs = s3.Bucket(
             self,
             "AccessLogs",

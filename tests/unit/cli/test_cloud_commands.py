@@ -63,7 +63,13 @@ def deployed(synthesized_definition):
     """moto with the stack's bucket, outputs and state machine; handlers answer in-process."""
     moto_workarounds.apply()
     moto_workarounds.retry_clock.scale = 0.001
-    env = {"BGREMOVE_BUCKET": "bgremove-batch", "BGREMOVE_ENGINE": "aws", "BGREMOVE_MODEL": "local"}
+    env = {
+        "BGREMOVE_BUCKET": "bgremove-batch",
+        "BGREMOVE_ENGINE": "aws",
+        # The AWS engine runs Bedrock models only: rehearse on the simulated one.
+        "BGREMOVE_MODEL": "stability",
+        "BGREMOVE_SIMULATE": "seed=1",
+    }
     with _environment(env), mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         clients.reset()
         moto_workarounds.reset_clients()

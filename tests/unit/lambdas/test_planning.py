@@ -8,7 +8,7 @@ from lambdas.errors import ConfigError, ManifestError, ModelUnusableError, Sourc
 from lambdas.planning import plan_run
 from lambdas.settings import Settings
 
-SETTINGS = Settings(bucket="batch", engine="aws", model="local")
+SETTINGS = Settings(bucket="batch", engine="local", model="local")
 
 
 def put(s3, *keys):
@@ -113,7 +113,7 @@ def test_tutorial_input_key_and_its_missing_key_error(s3):
         plan_run(
             {"input_key": "nonexistent/image.png"},
             run_id="r2",
-            settings=Settings(bucket="batch", input_prefix=""),
+            settings=Settings(bucket="batch", input_prefix="", engine="local"),
             s3=s3,
         )
     assert str(raised.value) == "S3 object 'nonexistent/image.png' does not exist in bucket 'batch'"
@@ -178,3 +178,35 @@ def test_skip_done_skips_items_whose_cutout_is_newer_than_the_source(s3):
         s3=s3,
     )
     assert again["to_process"] == 2
+
+
+@pytest.mark.parametrize("model", ["local", "onnx"])
+@pytest.mark.parametrize("where", ["request", "manifest"])
+def test_aws_engine_refuses_models_its_lambdas_cannot_load(s3, model, where):
+    put(s3, "inputs/a.png")
+    s3.put_object(
+        Bucket="batch",
+        Key="manifests/m.json",
+        Body=json.dumps({"items": ["inputs/a.png"], "options": {"model": model}}).encode(),
+    )
+    aws = Settings(bucket="batch", engine="aws", model="stability")
+    request = (
+        {"prefix": "s3://batch/inputs/", "options": {"model": model}}
+        if where == "request"
+        else {"manifest": "s3://batch/manifests/m.json"}
+    )
+    with pytest.raises(ModelUnusableError) as refused:
+        plan_run(request, run_id="r1", settings=aws, s3=s3)
+    message = str(refused.value)
+    assert f"model {model!r} runs only on the local engine" in message
+    assert "stability" in message and "titan-v2" in message and "nova-canvas" in message
+    assert not storage.list_objects(s3, "batch", "runs/")  # nothing written
+
+
+def test_local_engine_keeps_accepting_offline_models(s3):
+    put(s3, "inputs/a.png")
+    local = Settings(bucket="batch", engine="local", model="stability")
+    for model in ("local", "onnx"):
+        request = {"prefix": "s3://batch/inputs/", "options": {"model": model}}
+        result = plan_run(request, run_id=f"r-{model}", settings=local, s3=s3)
+        assert result["run"]["model"] == model

@@ -19,7 +19,13 @@ from workflow.local_engine import LambdaInvoker, Progress, _environment, functio
 @pytest.fixture
 def single_image():
     moto_workarounds.apply()
-    env = {"BGREMOVE_BUCKET": "bgremove-batch", "BGREMOVE_ENGINE": "aws", "BGREMOVE_MODEL": "local"}
+    env = {
+        "BGREMOVE_BUCKET": "bgremove-batch",
+        "BGREMOVE_ENGINE": "aws",
+        # The AWS engine runs Bedrock models only: rehearse on the simulated one.
+        "BGREMOVE_MODEL": "stability",
+        "BGREMOVE_SIMULATE": "seed=1",
+    }
     with _environment(env), mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         clients.reset()
         moto_workarounds.reset_clients()

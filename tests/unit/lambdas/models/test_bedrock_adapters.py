@@ -20,6 +20,7 @@ from lambdas.errors import (
     ModelThrottledError,
     ModelUnavailableError,
 )
+from lambdas.imaging.resize import encode_for_model
 from lambdas.models import bedrock, get_model
 from lambdas.models.stability import StabilityRemoveBackground
 from lambdas.models.titan import TitanBackgroundRemoval
@@ -34,6 +35,14 @@ def body(name: str) -> StreamingBody:
 
 
 def image_b64(image: Image.Image) -> str:
+    """What the adapters send: the copy as JPEG (quality 95), the format every model accepts."""
+    data = encode_for_model(image, "JPEG")
+    assert data[:3] == b"\xff\xd8\xff"
+    return base64.b64encode(data).decode()
+
+
+def png_b64(image: Image.Image) -> str:
+    """How the models answer: a PNG cutout."""
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return base64.b64encode(buffer.getvalue()).decode()
@@ -190,7 +199,7 @@ def test_connection_problems_are_transient(error):
         ({"images": ["bm90IGFuIGltYWdl"], "error": None}, "cannot be decoded"),
         ({"images": [], "error": None}, "returned no image"),
         ({"error": None}, "returned no image"),
-        ({"images": [image_b64(IMAGE)], "error": None}, "without transparency"),
+        ({"images": [png_b64(IMAGE)], "error": None}, "without transparency"),
     ],
 )
 def test_unusable_answers(runtime, payload, text):
@@ -214,9 +223,7 @@ def test_a_cutout_of_another_size_is_resized_back(runtime):
     client, stubber = runtime
     cutout = Image.new("RGBA", (128, 96), (0, 0, 0, 0))
     cutout.paste((255, 0, 0, 255), (64, 0, 128, 96))  # right half is the subject
-    stubber.add_response(
-        "invoke_model", answer({"images": [image_b64(cutout)], "error": None}), None
-    )
+    stubber.add_response("invoke_model", answer({"images": [png_b64(cutout)], "error": None}), None)
     mask = TitanBackgroundRemoval(client=client).remove_background(IMAGE)
     assert mask.size == IMAGE.size
     assert mask.getpixel((60, 24)) == 255 and mask.getpixel((4, 24)) == 0
@@ -277,3 +284,20 @@ def test_registry_builds_adapters_on_the_simulator_or_an_injected_client():
         "model_id": "amazon.nova-canvas-v1:0",
         "task": "BACKGROUND_REMOVAL",
     }
+
+
+def test_an_encoded_copy_is_sent_as_it_is(runtime):
+    client, stubber = runtime
+    data = encode_for_model(IMAGE, "JPEG")
+    stubber.add_response(
+        "invoke_model",
+        {"body": body("stability_success.json"), "contentType": "application/json"},
+        {
+            "modelId": ANY,
+            "body": JsonBody({"image": base64.b64encode(data).decode(), "output_format": "png"}),
+            "accept": ANY,
+            "contentType": ANY,
+        },
+    )
+    mask = StabilityRemoveBackground(client=client).remove_background_encoded(data, IMAGE.size)
+    assert mask.size == IMAGE.size

@@ -28,3 +28,8 @@ def test_suggested_concurrency_keeps_a_quota_busy():
     assert suggested_concurrency(60, 0.5) == 1
     with pytest.raises(ValueError):
         suggested_concurrency(0, 2.0)
+
+
+def test_every_bedrock_model_is_sent_jpeg():
+    for name in BEDROCK_MODELS:
+        assert CATALOG[name].limits.input_format == "JPEG", name

@@ -286,8 +286,9 @@ def test_thread_safe_counters():
         thread.join()
     assert simulator.calls == 80 == simulator.succeeded + simulator.throttled
     alone = SimulatedBedrockRuntime("throttle=0.5,seed=2")
+    sent = json.dumps(TitanBackgroundRemoval(client=alone).request_body(PHOTO))
     for _ in range(80):
-        outcome(alone, titan_body(PHOTO))
+        outcome(alone, sent)
     assert alone.throttled == simulator.throttled  # same draws, whatever the interleaving
 
 
@@ -300,3 +301,39 @@ def test_one_shared_simulator_per_spec_until_reset():
     simulated_bedrock.reset()
     assert simulated_bedrock.shared("throttle=0.1,seed=5") is not first
     simulated_bedrock.reset()
+
+
+def detailed(side: int) -> Image.Image:
+    """A photo-like image that does not compress well: gradients plus grain."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    y, x = np.mgrid[0:side, 0:side]
+    base = np.stack([x * 255 // side, y * 255 // side, (x + y) * 255 // (2 * side)], -1)
+    grain = rng.integers(-40, 40, (side, side, 3))
+    return Image.fromarray(np.clip(base + grain, 0, 255).astype(np.uint8))
+
+
+def test_a_body_over_invoke_models_limit_is_a_validation_exception():
+    simulator = SimulatedBedrockRuntime("seed=1")
+    padding = "x" * (bedrock.MAX_BODY_BYTES - len(titan_body(PHOTO)) + 1)
+    oversized = titan_body(PHOTO)[:-2] + ', "pad": "' + padding[10:] + '"}'
+    assert len(oversized) > bedrock.MAX_BODY_BYTES
+    with pytest.raises(ClientError) as refused:
+        simulator.invoke_model(modelId=TITAN, body=oversized)
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert "25000000" in refused.value.response["Error"]["Message"]
+    assert simulator.rejected == 1
+
+
+def test_a_detailed_3072_copy_fits_as_jpeg_not_as_png():
+    image = detailed(3072)
+    simulator = SimulatedBedrockRuntime("seed=1")
+    model = StabilityRemoveBackground(client=simulator)
+    assert model.limits.input_format == "JPEG"
+    as_png = {"image": bedrock.image_to_base64(image, "PNG"), "output_format": "png"}
+    assert len(json.dumps(as_png)) > bedrock.MAX_BODY_BYTES
+    with pytest.raises(ClientError, match="ValidationException"):
+        simulator.invoke_model(modelId=model.model_id, body=json.dumps(as_png))
+    mask = model.remove_background(image)  # the adapter's own JPEG body
+    assert mask.size == image.size
