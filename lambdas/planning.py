@@ -160,7 +160,8 @@ def plan_run(
     if options.get("skip_done") and isinstance(store, S3RunStore):
         ended.update(_already_done(items, sources, ended, settings, store))
     resumed = _resumable(items, ended, run, store)
-    to_process = [item for item in items if item["item_id"] not in ended | resumed.keys()]
+    done_at_plan = ended.keys() | resumed.keys()
+    to_process = [item for item in items if item["item_id"] not in done_at_plan]
 
     ended_records = {
         item["item_id"]: _ended_record(item, *ended[item["item_id"]])
@@ -209,10 +210,10 @@ def _resumable(
     records outlive a run so the same command resumes after a crash).
     """
     signature = records.run_signature(run)
-    candidates = [item for item in items if item["item_id"] not in ended]
+    candidates = {item["item_id"]: item for item in items if item["item_id"] not in ended}
     resumed = {}
-    for item_id, record in store.earlier_records(candidates).items():
-        item = next(item for item in candidates if item["item_id"] == item_id)
+    for item_id, record in store.earlier_records(list(candidates.values())).items():
+        item = candidates[item_id]
         if (
             record.get("status") == "succeeded"
             and record.get("options") == signature
@@ -249,7 +250,9 @@ def _already_done(
 
     Nightly prefix runs pass ``skip_done`` so they only do new or changed work.
     """
-    outputs = store.output_times(settings.output_prefix)
+    # Outputs mirror inputs: only the listed folder's mirror can hold their cutouts.
+    folders = {posixpath.dirname(item["output_key"]) + "/" for item in items if item["output_key"]}
+    outputs = store.output_times(posixpath.commonprefix(sorted(folders)) or settings.output_prefix)
     done = {}
     for item, source in zip(items, sources, strict=True):
         made = outputs.get(item["output_key"])
