@@ -36,8 +36,11 @@ PREVIEWS = "previews/"
 RECORDS = "records/"
 
 
+MAP_RESULTS = "map-results/"
 #: Every run's items file, as an IAM resource pattern (the run id is known only at run time).
 ITEMS_PATTERN = f"{RUNS}*/{ITEMS_FILE}"
+#: Every run's Map results (the ResultWriter's files), as an IAM resource pattern.
+MAP_RESULTS_PATTERN = f"{RUNS}*/{MAP_RESULTS}*"
 
 
 def everything_under(prefix: str) -> str:
@@ -60,6 +63,11 @@ def report_prefix(run_id: str) -> str:
 def items_key(run_id: str) -> str:
     """What the Map's ItemReader reads."""
     return f"{runs_prefix(run_id)}{ITEMS_FILE}"
+
+
+def map_results_prefix(run_id: str) -> str:
+    """Where the Distributed Map writes its children's results (not into its output)."""
+    return f"{runs_prefix(run_id)}{MAP_RESULTS}"
 
 
 def plan_key(run_id: str) -> str:

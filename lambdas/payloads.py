@@ -122,6 +122,7 @@ class PlanResult(TypedDict):
     run: RunContext
     items_bucket: str
     items_key: str  # runs/<run_id>/items.json, read by the Map's ItemReader
+    results_prefix: str  # runs/<run_id>/map-results/: the Map's ResultWriter writes there
     total: int  # items in the plan, skipped ones included
     to_process: int
     concurrency: int

@@ -174,6 +174,7 @@ def plan_run(
         run=run,
         items_bucket=items_bucket,
         items_key=items_key,
+        results_prefix=layout.map_results_prefix(run_id),
         total=len(items),
         to_process=len(to_process),
         concurrency=settings.effective_concurrency(),

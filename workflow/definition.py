@@ -257,6 +257,16 @@ def build_definition(
                 # Failed items have their own records; the Map must always reach the report.
                 "ToleratedFailurePercentage": 100.0,
                 "ItemProcessor": processor,
+                # Every child's result (a failed one's error and cause included) goes to
+                # S3, not into the Map's output: a few hundred failures would pass the
+                # 256 KiB state limit, and ResultPath null does not prevent that.
+                "ResultWriter": {
+                    "Resource": "arn:aws:states:::s3:putObject",
+                    "Parameters": {
+                        "Bucket.$": "$.plan.items_bucket",
+                        "Prefix.$": "$.plan.results_prefix",
+                    },
+                },
                 "ResultPath": None,
                 "Next": "Write report",
             },

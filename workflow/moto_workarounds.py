@@ -15,6 +15,13 @@ longer works. ``apply()`` is idempotent.
 7. No per-item event history inside a Distributed Map.
 8. Tasks run in the Map worker's thread (so ``TimeoutSeconds`` is not enforced locally).
 9. moto's per-error log lines silenced (the execution history keeps every error).
+10. A state's result is held to the 256 KiB limit before ResultPath, as on AWS: a
+    Map that gathers its children's results fails with States.DataLimitExceeded
+    unless a ResultWriter sends them to S3.
+11. A Map's ResultWriter reads its Parameters' paths from the state's input (moto
+    reads them from the children's results).
+12. A failed child of a Distributed Map gives the Map its error and cause as its
+    result, as on AWS (moto gives null), so the 256 KiB limit meets what AWS's does.
 Failed items never fail the Map (moto ignores ToleratedFailurePercentage, but its
 Distributed Map already tolerates them): a test watches for that changing.
 """
@@ -40,8 +47,12 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration impo
 from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor import (
     distributed_item_processor_worker as distributed_worker,
 )
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer import (
+    result_writer_decl,
+)
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
+from moto.stepfunctions.parser.asl.eval.program_state import ProgramError
 from moto.stepfunctions.parser.asl.utils import boto_client as moto_boto_client
 from moto.stepfunctions.parser.asl.utils import json_path
 
@@ -60,6 +71,10 @@ ORIGINALS = {
     "_invoke_lambda_function": lambda_eval_utils._invoke_lambda_function,
     "map_run_event_manager": distributed_iteration_component.EventManager,
     "_evaluate_with_timeout": execute_state.ExecutionState._evaluate_with_timeout,
+    "ResultWriter._eval_body": result_writer_decl.ResultWriter._eval_body,
+    "DistributedItemProcessorWorker._eval_job": (
+        distributed_worker.DistributedItemProcessorWorker._eval_job
+    ),
 }
 
 #: ``(function_arn, payload_bytes) -> (payload, function_error)``; see ``route_lambda``.
@@ -140,6 +155,7 @@ def _iterative_distributed_eval_pool(self, job, worker_frame) -> None:
             return
         job_frame = worker_frame.open_inner_frame()
         self._eval_job(env=job_frame, job=job)
+        _keep_failure_as_result(job, job_frame)
         worker_frame.delete_frame(job_frame)
         if isinstance(job.job_output, Exception) or self.stopped():
             self._env.delete_frame(worker_frame)
@@ -152,6 +168,14 @@ def _iterative_distributed_eval_pool(self, job, worker_frame) -> None:
             return
         self._job_pool.close_job(job)
         job = next_job
+
+
+def _keep_failure_as_result(job, frame) -> None:
+    """A failed child's result is its error and cause, as on AWS (workaround 12)."""
+    state = frame.program_state()
+    if job.job_output is None and isinstance(state, ProgramError):
+        details = state.error or {}
+        job.job_output = {"Error": details.get("error", ""), "Cause": details.get("cause", "")}
 
 
 @functools.cache
@@ -293,6 +317,9 @@ def _evaluate_in_this_thread(self, env) -> None:
         frame.set_ended()
         env.close_frame(frame)
     execution_output = frame.stack.pop()
+    # AWS counts a state's result against the size limit before ResultPath drops it
+    # (workaround 10); moto checks only the output after ResultPath.
+    self._verify_size_quota(env=env, value=execution_output)
     env.stack.append(execution_output)
     if not self._is_language_query_jsonpath():
         env.states.set_result(execution_output)
@@ -304,6 +331,21 @@ def _evaluate_in_this_thread(self, env) -> None:
         self.result_path.eval(env)
     else:
         env.states.reset(input_value=env.stack.pop())
+
+
+def _result_writer_on_state_input(self, env) -> None:
+    """moto's ``ResultWriter._eval_body`` with its Parameters evaluated on the Map's input.
+
+    AWS resolves ``"Bucket.$": "$.plan.items_bucket"`` against the state's input;
+    moto resolves it against the list of the children's results on its stack.
+    """
+    results = env.stack.pop()
+    env.stack.append(env.states.get_input())
+    self.parargs.eval(env=env)
+    parameters = env.stack.pop()
+    env.stack.pop()  # the state's input
+    env.stack.extend([results, parameters])  # what moto's S3 writer pops, in its order
+    self.resource_eval.eval_resource(env=env)
 
 
 def apply() -> None:
@@ -323,6 +365,7 @@ def apply() -> None:
         lambda_eval_utils._invoke_lambda_function = _routed_invoke_lambda_function
         distributed_iteration_component.EventManager = _UnrecordedEventManager
         execute_state.ExecutionState._evaluate_with_timeout = _evaluate_in_this_thread
+        result_writer_decl.ResultWriter._eval_body = _result_writer_on_state_input
         for name in _STATE_DATA_MODULES:
             importlib.import_module(name).copy = _CopyWithJsonDeepcopy
         json_path.parse = _cached_parser(ORIGINALS["json_path.parse"])

@@ -31,6 +31,10 @@ def acknowledgements(stack: cdk.Stack, bucket: cdk.CfnResource) -> dict[str, str
         )
         for pattern in prefixes
     }
+    found[f"{PACK}AwsSolutions-IAM5[Resource::{bucket_arn}/{layout.MAP_RESULTS_PATTERN}]"] = (
+        "The Distributed Map's ResultWriter writes each run's result files under that run's "
+        "prefix; the run id is the execution name, known only at run time."
+    )
     found[f"{PACK}AwsSolutions-IAM5[Resource::{bucket_arn}/{layout.ITEMS_PATTERN}]"] = (
         "The Distributed Map's ItemReader reads only each run's items.json; the run id is "
         "the execution name, known only at run time."

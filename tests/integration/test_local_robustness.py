@@ -289,3 +289,20 @@ def test_ctrl_c_says_at_once_what_happens_and_leaves_a_coherent_folder(tmp_path,
         if item["status"] == "succeeded":
             assert (out / item["url"]).is_file()
     assert_whole(out)
+
+
+@pytest.mark.slow
+def test_a_thousand_failing_items_still_reach_the_report(tmp_path):
+    """Each failed child's error and cause would pass the 256 KiB state limit if the
+    Map gathered them (the local engine enforces the limit as AWS does)."""
+    from workflow.local_engine import LocalEngine
+
+    folder = tmp_path / "junk"
+    folder.mkdir()
+    for index in range(1000):
+        (folder / f"scan_{index:04d}.jpg").write_text(f"not a photo {index}\n" * 40)
+    outcome = LocalEngine(cache_dir=None, concurrency=8).run(folder, tmp_path / "out")
+    assert outcome.status == "finished", (outcome.error_type, outcome.error_message)
+    report = report_of(tmp_path / "out")
+    assert report["counts"] == {"total": 1000, "succeeded": 0, "failed": 1000, "skipped": 0}
+    assert report["failure_reasons"] == {"UnsupportedFormatError": 1000}

@@ -45,8 +45,8 @@ class BatchStateMachine(Construct):
             {name: fn.function_arn for name, fn in functions.items()}, workflow_settings(config)
         )
         role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("states.amazonaws.com"))
-        # Exactly what the definition calls: the seven functions, the items file,
-        # and its own child executions (Distributed Map).
+        # Exactly what the definition calls: the seven functions, the items file, the
+        # Map's result files, and its own child executions (Distributed Map).
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["lambda:InvokeFunction"],
@@ -56,6 +56,17 @@ class BatchStateMachine(Construct):
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["s3:GetObject"], resources=[bucket.arn_for_objects(layout.ITEMS_PATTERN)]
+            )
+        )
+        # The Map's ResultWriter: its result files can be big enough for multipart uploads.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "s3:PutObject",
+                    "s3:AbortMultipartUpload",
+                    "s3:ListMultipartUploadParts",
+                ],
+                resources=[bucket.arn_for_objects(layout.MAP_RESULTS_PATTERN)],
             )
         )
         # Built from the name: the machine's own ARN would be a circular reference.

@@ -342,3 +342,89 @@ def test_task_results_errors_and_result_paths_survive_running_in_thread(sfn):
         moto_workarounds.route_lambda(None)
     assert json.loads(ok["output"]) == {"n": 5, "keep": True, "call": {"value": 5}}
     assert failed["status"] == "FAILED"
+
+
+# --- 10. The 256 KiB limit before ResultPath ---------------------------------------------
+
+
+def big_results_map(result_writer: bool) -> dict:
+    """500 children of 1 KB each: 500 KB gathered, far past 256 KiB."""
+    definition = distributed_map(
+        {"Big": {"Type": "Pass", "Result": {"text": "x" * 1000}, "End": True}},
+        "Big",
+        concurrency=8,
+    )
+    if result_writer:
+        definition["States"]["Map"]["ResultWriter"] = {
+            "Resource": "arn:aws:states:::s3:putObject",
+            "Parameters": {"Bucket": "items", "Prefix": "results"},
+        }
+    return definition
+
+
+def test_moto_does_not_limit_a_map_s_gathered_results_by_itself(sfn):
+    client, s3 = sfn
+    s3.put_object(Bucket="items", Key="items.json", Body=json.dumps(list(range(500))))
+    source = inspect.getsource(ORIGINALS["_evaluate_with_timeout"])
+    assert "_verify_size_quota" not in source, "moto limits results itself: drop workaround 10"
+
+
+def test_a_map_without_a_result_writer_exceeds_the_state_limit(sfn):
+    client, s3 = sfn
+    s3.put_object(Bucket="items", Key="items.json", Body=json.dumps(list(range(500))))
+    described = run(client, big_results_map(result_writer=False))
+    assert described["status"] == "FAILED"
+    assert described.get(
+        "error"
+    ) == "States.DataLimitExceeded" or "DataLimitExceeded" in json.dumps(
+        client.get_execution_history(executionArn=described["executionArn"])["events"],
+        default=str,
+    )
+    writing = run(client, big_results_map(result_writer=True))
+    assert writing["status"] == "SUCCEEDED"
+    assert "ResultWriterDetails" not in writing.get("output", "")  # ResultPath null drops it
+
+
+# --- 11. ResultWriter parameters from the state's input -----------------------------------
+
+
+def test_moto_s_result_writer_still_reads_paths_from_the_results():
+    source = inspect.getsource(ORIGINALS["ResultWriter._eval_body"])
+    assert "get_input" not in source, "moto reads the state input itself: drop workaround 11"
+
+
+def test_result_writer_paths_come_from_the_map_s_input(sfn):
+    client, s3 = sfn
+    s3.put_object(Bucket="items", Key="items.json", Body=json.dumps([1, 2, 3]))
+    definition = big_results_map(result_writer=True)
+    definition["States"]["Map"]["ResultWriter"]["Parameters"] = {
+        "Bucket.$": "$.target.bucket",
+        "Prefix.$": "$.target.prefix",
+    }
+    described = run(client, definition, {"target": {"bucket": "items", "prefix": "runs/r1/"}})
+    assert described["status"] == "SUCCEEDED", described
+    written = s3.list_objects_v2(Bucket="items", Prefix="runs/r1/")["Contents"]
+    assert [obj["Key"].rsplit("/", 1)[-1] for obj in written] == ["manifest.json"]
+
+
+# --- 12. A failed child's result is its error and cause ------------------------------------
+
+
+def test_moto_still_gives_a_failed_child_a_null_result():
+    source = inspect.getsource(ORIGINALS["DistributedItemProcessorWorker._eval_job"])
+    failed_branch = source.split("isinstance(end_program_state, ProgramError)")[1].split("elif")[0]
+    assert "job_output = None" in failed_branch, "moto keeps the error now: drop workaround 12"
+
+
+def test_a_failed_child_gives_the_map_its_error_and_cause(sfn):
+    client, s3 = sfn
+    s3.put_object(Bucket="items", Key="items.json", Body=json.dumps([1, 2]))
+    definition = distributed_map(
+        {"Boom": {"Type": "Fail", "Error": "CorruptImageError", "Cause": "truncated"}}, "Boom"
+    )
+    definition["States"]["Map"]["ResultPath"] = "$.results"
+    described = run(client, definition)
+    assert (
+        json.loads(described["output"])["results"]
+        == [{"Error": "CorruptImageError", "Cause": "truncated"}] * 2
+    )
