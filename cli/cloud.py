@@ -38,8 +38,28 @@ def register(commands: Any) -> None:
     _common(start)
     start.set_defaults(func=_answering(start_command))
 
-    status = commands.add_parser("status", help="show an execution's state, item counts and report")
+    status = commands.add_parser(
+        "status",
+        help="show an execution's state, item counts and report",
+        description="Show an execution's state and item counts. With --links, write the "
+        "report again into --out with links signed now by your own credentials (the "
+        "report's links die with the Lambda session that signed them).",
+    )
     status.add_argument("execution_arn")
+    status.add_argument(
+        "--links", action="store_true", help="write the report with fresh links into --out"
+    )
+    status.add_argument(
+        "--expires",
+        type=int,
+        default=3600,
+        metavar="SECONDS",
+        help="how long the fresh links should live (default 3600, at most 604800; never "
+        "longer than your credentials)",
+    )
+    status.add_argument(
+        "--out", type=Path, default=None, help="where --links writes (default ./report-RUN_ID)"
+    )
     _common(status)
     status.set_defaults(func=_answering(status_command))
 
@@ -258,7 +278,33 @@ def status_command(args: argparse.Namespace, *, clients: tuple[Any, Any] | None 
     if described["status"] == "RUNNING":
         return EXIT_OK
     progress.report_failure()
-    return _finish(described)
+    code = _finish(described)
+    if getattr(args, "links", False) and described["status"] == "SUCCEEDED":
+        fresh_links(json.loads(described["output"]), args)
+    return code
+
+
+def fresh_links(summary: dict, args: argparse.Namespace, *, s3: Any = None) -> Path:
+    """Write the run's report with links signed now by the caller's credentials."""
+    import boto3
+    from botocore.config import Config
+
+    from lambdas import layout, run_report, storage
+    from lambdas.run_store import S3RunStore
+
+    if not 1 <= args.expires <= 604_800:
+        raise CloudError(f"--expires must be between 1 and 604800 seconds, not {args.expires}")
+    s3 = s3 or boto3.client("s3", region_name=args.region, config=Config(signature_version="s3v4"))
+    plan = storage.read_json(s3, summary["bucket"], layout.plan_key(summary["run_id"]))
+    run = {**plan["run"], "url_expiry_seconds": args.expires}
+    store = S3RunStore(run, s3=s3)
+    report = run_report.build(store)
+    out = args.out or Path(f"report-{summary['run_id']}")
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in run_report.documents(report).items():
+        (out / name).write_text(text, encoding="utf-8")
+    print(f"Fresh links until {report['links_expire_at']}: {out / 'index.html'}")
+    return out
 
 
 def estimate_command(args: argparse.Namespace) -> int:

@@ -134,6 +134,7 @@ class RunSummary(TypedDict):
 
     run_id: str
     counts: dict[str, int]
+    bucket: str  # where report_key is (``bgremove status --links`` re-signs from it)
     report_key: str
     report_url: str
     output_url: str | None  # the cutout's link, when the run has exactly one item

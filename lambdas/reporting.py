@@ -55,6 +55,7 @@ def build_report(
     started_at: str | None = None,
     finished_at: str | None = None,
     missing: Mapping[str, str] = NO_RECORD,
+    links_expire_at: str | None = None,
 ) -> dict[str, Any]:
     """Return the report.json document.
 
@@ -72,6 +73,8 @@ def build_report(
     missing
         The error reported for an item without a record (``NOT_PROCESSED`` when the
         run was interrupted on purpose).
+    links_expire_at
+        When the links stop working (presigned URLs), shown on the page.
     """
     entries = [_entry(run, item, records.get(item["item_id"]), link, missing) for item in items]
     statuses = Counter(entry["status"] for entry in entries)
@@ -93,6 +96,7 @@ def build_report(
         "resumed": sum(1 for entry in entries if entry["resumed"]),
         "failure_reasons": dict(reasons.most_common()),
         "warnings": list(run.get("warnings", [])),
+        "links_expire_at": links_expire_at,
         "items": entries,
     }
 
@@ -256,9 +260,13 @@ def to_html(report: Mapping[str, Any]) -> str:
         if reasons
         else ""
     )
-    warnings = "".join(
-        f'<p class="warning" role="note">{_esc(text)}</p>' for text in report.get("warnings") or []
-    )
+    notes = list(report.get("warnings") or [])
+    if report.get("links_expire_at"):
+        notes.append(
+            f"The links on this page work until {_plain_time(report['links_expire_at'])}; "
+            "for fresh ones: bgremove status EXECUTION --links"
+        )
+    warnings = "".join(f'<p class="warning" role="note">{_esc(text)}</p>' for text in notes)
     cached = report.get("cached") or 0
     cached_text = f" · {cached} from cache" if cached else ""
     images = "image" if counts["total"] == 1 else "images"
@@ -289,6 +297,10 @@ def _href(url: str) -> str:
     if not url.startswith(("https://", "http://")):
         url = quote(url, safe="/")
     return _esc(url)
+
+
+def _plain_time(stamp: str) -> str:
+    return f"{datetime.fromisoformat(stamp).astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def _when(stamp: str | None) -> str:

@@ -8,6 +8,7 @@ object (permanent) from a throttled bucket (retried).
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -115,6 +116,27 @@ def list_objects(s3: Any, bucket: str, prefix: str) -> list[dict]:
 def list_keys(s3: Any, bucket: str, prefix: str) -> list[str]:
     """Every key under ``prefix``, all pages, in S3's (lexicographic) order."""
     return [obj["Key"] for obj in list_objects(s3, bucket, prefix)]
+
+
+#: How long a link signed with temporary credentials of unknown expiry (a Lambda role's
+#: session) is promised for: the tutorial's hour. ``bgremove status --links`` re-signs.
+UNKNOWN_SESSION_SECONDS = 3600
+
+
+def link_lifetime(s3: Any, wanted: int) -> int:
+    """Seconds a presigned URL signed by ``s3``'s credentials really lives, at most ``wanted``.
+
+    A presigned URL dies with the credentials that signed it, whatever expiry it
+    names: a role session's links last until the session ends.
+    """
+    credentials = getattr(getattr(s3, "_request_signer", None), "_credentials", None)
+    expiry = getattr(credentials, "_expiry_time", None)
+    if expiry is not None:
+        remaining = int((expiry - datetime.now(UTC)).total_seconds()) - 60
+        return max(1, min(wanted, remaining))
+    if getattr(credentials, "token", None):
+        return min(wanted, UNKNOWN_SESSION_SECONDS)
+    return wanted
 
 
 def presigned_url(s3: Any, bucket: str, key: str, expires_in: int) -> str:

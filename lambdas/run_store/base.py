@@ -127,6 +127,10 @@ class RunStore(abc.ABC):
     def link(self, key: str) -> str:
         """What the report links to for ``key``."""
 
+    def links_expire_at(self) -> str | None:
+        """When the report's links stop working (ISO 8601), or ``None`` if they don't."""
+        return None
+
     # --- Backend ------------------------------------------------------------------------
 
     def _preview_key(self, item: WorkItem, name: str) -> str:

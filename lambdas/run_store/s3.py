@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lambdas import layout, storage
@@ -20,6 +21,7 @@ class S3RunStore(RunStore):
         super().__init__(run)
         self.s3 = s3
         self.bucket = run["bucket"]
+        self._link_seconds: int | None = None
 
     def list_sources(self, prefix: str) -> list[SourceEntry]:
         return [
@@ -44,7 +46,7 @@ class S3RunStore(RunStore):
         to_process: list[WorkItem],
         ended: dict[str, ItemRecord],
     ) -> tuple[str, str]:
-        plan = {"items": items, "ended": ended}
+        plan = {"run": self.run, "items": items, "ended": ended}
         storage.write_json(self.s3, self.bucket, layout.plan_key(self.run_id), plan)
         key = layout.items_key(self.run_id)
         storage.write_json(self.s3, self.bucket, key, to_process)
@@ -71,7 +73,17 @@ class S3RunStore(RunStore):
         return {record["item_id"]: record for record in found}
 
     def link(self, key: str) -> str:
-        return storage.presigned_url(self.s3, self.bucket, key, self.run["url_expiry_seconds"])
+        return storage.presigned_url(self.s3, self.bucket, key, self._lifetime())
+
+    def links_expire_at(self) -> str | None:
+        expiry = datetime.now(UTC) + timedelta(seconds=self._lifetime())
+        return expiry.isoformat(timespec="seconds")
+
+    def _lifetime(self) -> int:
+        """The run's url_expiry_seconds, unless the signing credentials end sooner."""
+        if self._link_seconds is None:
+            self._link_seconds = storage.link_lifetime(self.s3, self.run["url_expiry_seconds"])
+        return self._link_seconds
 
     def _read(self, key: str) -> bytes:
         return storage.read_bytes(self.s3, self.bucket, key)

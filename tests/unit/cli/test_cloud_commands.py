@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from pathlib import Path
 
@@ -183,3 +184,54 @@ def test_estimate_prints_a_table(capsys, tmp_path):
     bedrock = float(lines["Bedrock"].split("$")[1].split()[0].replace(",", ""))
     total = float(lines["total"].split("$")[1].split()[0].replace(",", ""))
     assert (total - bedrock) / bedrock <= 0.02  # everything but the model: ≤ 2 % of it
+
+
+def test_status_links_re_signs_the_report_with_the_caller_s_credentials(deployed, capsys, tmp_path):
+    s3, cli_clients = deployed
+    upload_photos(s3, count=2)
+    cloud.start_command(
+        args(prefix="s3://bgremove-batch/inputs/shop/"), clients=cli_clients, poll=0.05
+    )
+    execution = capsys.readouterr().out.split("Started ")[1].split()[0]
+    out = tmp_path / "fresh"
+    status = argparse.Namespace(
+        execution_arn=execution, links=True, expires=7200, out=out, region="us-east-1"
+    )
+    assert cloud.status_command(status, clients=cli_clients) == 1  # readme.txt failed
+    printed = capsys.readouterr().out
+    assert f"{out / 'index.html'}" in printed
+    report = json.loads((out / "report.json").read_text())
+    cutout = next(item for item in report["items"] if item["status"] == "succeeded")
+    assert "X-Amz-Expires=7200" in cutout["url"] and "X-Amz-Signature" in cutout["url"]
+    assert report["links_expire_at"] and "work until" in (out / "index.html").read_text()
+    too_long = argparse.Namespace(
+        execution_arn=execution, links=True, expires=10**7, out=out, region="us-east-1"
+    )
+    assert cloud._answering(cloud.status_command)(too_long, clients=cli_clients) == 2
+    assert "--expires must be between 1 and 604800" in capsys.readouterr().err
+
+
+def test_links_never_outlive_the_credentials_that_sign_them():
+    from datetime import UTC, datetime, timedelta
+
+    from botocore.credentials import Credentials, RefreshableCredentials
+
+    from lambdas import storage
+
+    class Signed:
+        def __init__(self, credentials):
+            self._request_signer = argparse.Namespace(_credentials=credentials)
+
+    long_term = Credentials("AKIA", "secret")
+    assert storage.link_lifetime(Signed(long_term), 604_800) == 604_800
+    lambda_session = Credentials("ASIA", "secret", token="session")  # expiry unknown
+    assert storage.link_lifetime(Signed(lambda_session), 86_400) == 3600
+    ends_soon = RefreshableCredentials(
+        "ASIA",
+        "secret",
+        "token",
+        datetime.now(UTC) + timedelta(minutes=20),
+        refresh_using=lambda: {},
+        method="sts-assume-role",
+    )
+    assert 1000 < storage.link_lifetime(Signed(ends_soon), 86_400) <= 20 * 60
