@@ -35,8 +35,8 @@ LOGICAL_TO_FUNCTION = {
 
 
 @pytest.fixture(scope="module")
-def synthesized_definition() -> str:
-    """The stack's DefinitionString with each function's GetAtt replaced by a moto-side ARN."""
+def template() -> dict:
+    """The synthesized stack's CloudFormation template."""
     app = cdk.App()
     stack = BgRemoveStack(
         app,
@@ -45,8 +45,16 @@ def synthesized_definition() -> str:
         bundle_dependencies=False,
         env=cdk.Environment(account="123456789012", region="us-east-1"),
     )
+    return Template.from_stack(stack).to_json()
+
+
+@pytest.fixture(scope="module")
+def synthesized_definition(template) -> str:
+    """The stack's DefinitionString with each function's GetAtt replaced by a moto-side ARN."""
     machine = next(
-        iter(Template.from_stack(stack).find_resources("AWS::StepFunctions::StateMachine").values())
+        resource
+        for logical, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::StepFunctions::StateMachine" and "Workflow" in logical
     )
     parts = []
     for part in machine["Properties"]["DefinitionString"]["Fn::Join"][1]:
@@ -90,20 +98,21 @@ def deployed(synthesized_definition):
             {"OutputKey": "BucketName", "OutputValue": "bgremove-batch"},
             {"OutputKey": "StateMachineArn", "OutputValue": arn},
         ]
-        stubber.add_response(
-            "describe_stacks",
-            {
-                "Stacks": [
-                    {
-                        "StackName": "BgRemoveStack",
-                        "CreationTime": "2026-11-24T00:00:00Z",
-                        "StackStatus": "CREATE_COMPLETE",
-                        "Outputs": outputs,
-                    }
-                ]
-            },
-            {"StackName": "BgRemoveStack"},
-        )
+        for _ in range(3):  # one DescribeStacks per `start`
+            stubber.add_response(
+                "describe_stacks",
+                {
+                    "Stacks": [
+                        {
+                            "StackName": "BgRemoveStack",
+                            "CreationTime": "2026-11-24T00:00:00Z",
+                            "StackStatus": "CREATE_COMPLETE",
+                            "Outputs": outputs,
+                        }
+                    ]
+                },
+                {"StackName": "BgRemoveStack"},
+            )
         stubber.activate()
         moto_workarounds.route_lambda(LambdaInvoker(Progress()).invoke)
         try:
@@ -235,3 +244,33 @@ def test_links_never_outlive_the_credentials_that_sign_them():
         method="sts-assume-role",
     )
     assert 1000 < storage.link_lifetime(Signed(ends_soon), 86_400) <= 20 * 60
+
+
+def test_iam_replay_every_call_a_function_makes_is_allowed_by_its_policy(
+    deployed, template, capsys
+):
+    """The batch on moto (prefix, manifest, skip_done, failures), each handler's S3 calls
+    judged by the policy the template gives that function."""
+    from tests import iam_replay
+
+    s3, cli_clients = deployed
+    upload_photos(s3)
+    s3.put_object(
+        Bucket="bgremove-batch",
+        Key="manifests/m.json",
+        Body=json.dumps(["inputs/shop/p0.png", "inputs/shop/p1.png", "inputs/shop/p0.png"]),
+    )
+    with iam_replay.record() as recording:
+        for request in (
+            args(prefix="s3://bgremove-batch/inputs/shop/"),
+            args(manifest="s3://bgremove-batch/manifests/m.json"),
+            args(prefix="s3://bgremove-batch/inputs/shop/", skip_done=True),
+        ):
+            cloud.start_command(request, clients=cli_clients, poll=0.05)
+    policies = iam_replay.policies_by_function(template, LOGICAL_TO_FUNCTION)
+    assert set(policies) == set(LOGICAL_TO_FUNCTION.values())
+    assert recording.unknown == []
+    called = {(request.function, request.action) for request in recording.calls}
+    assert ("plan", "s3:ListBucket") in called and ("store", "s3:PutObject") in called
+    assert iam_replay.denied(recording.calls, policies) == []
+    print("granted but never used in this replay:", iam_replay.unused(recording.calls, policies))
