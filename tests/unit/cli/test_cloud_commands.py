@@ -273,4 +273,8 @@ def test_iam_replay_every_call_a_function_makes_is_allowed_by_its_policy(
     called = {(request.function, request.action) for request in recording.calls}
     assert ("plan", "s3:ListBucket") in called and ("store", "s3:PutObject") in called
     assert iam_replay.denied(recording.calls, policies) == []
+    # And the judge can say no: without Plan's statements, Plan's calls are denied.
+    assert {r.function for r in iam_replay.denied(recording.calls, {**policies, "plan": []})} == {
+        "plan"
+    }
     print("granted but never used in this replay:", iam_replay.unused(recording.calls, policies))
