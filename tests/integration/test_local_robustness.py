@@ -34,6 +34,18 @@ def bgremove(*args: str) -> list[str]:
     return [sys.executable, "-m", "cli.main", *args]
 
 
+def run_in(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    """``bgremove ARGS`` run from ``folder``, as a person in that folder would."""
+    return subprocess.run(
+        bgremove(*args),
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
 def photos(folder: Path, count: int, size=(640, 480)) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for index in range(count):
@@ -114,14 +126,7 @@ def test_running_the_current_folder_twice_never_reads_its_own_output(tmp_path):
     folder = photos(tmp_path / "shoot", 3, size=(160, 120))
     counts = []
     for _ in range(2):
-        done = subprocess.run(
-            bgremove("run", ".", "--no-cache", "--json"),
-            cwd=folder,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )
+        done = run_in(folder, "run", ".", "--no-cache", "--json")
         assert done.returncode == 0, done.stderr
         counts.append(json.loads(done.stdout)["counts"])
     assert counts[0] == counts[1] == {"total": 3, "succeeded": 3, "failed": 0, "skipped": 0}
@@ -132,14 +137,7 @@ def test_running_the_current_folder_twice_never_reads_its_own_output(tmp_path):
 
 def test_one_image_lands_at_the_top_of_out_named_as_the_user_gave_it(tmp_path):
     photos(tmp_path / "shoot", 1, size=(160, 120))
-    done = subprocess.run(
-        bgremove("run", "shoot/p000.jpg", "--out", "o", "--no-cache"),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    done = run_in(tmp_path, "run", "shoot/p000.jpg", "--out", "o", "--no-cache")
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "o" / "p000_bg_removed.png").is_file()
     assert [item["source"] for item in report_of(tmp_path / "o")["items"]] == ["shoot/p000.jpg"]
