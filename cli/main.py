@@ -152,6 +152,13 @@ def run_command(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir():
         print(f"bgremove: --out {args.out} is a file, not a folder", file=sys.stderr)
         return EXIT_REFUSED
+    if args.source.is_dir() and args.out.resolve() == args.source.resolve():
+        print(
+            f"bgremove: --out {args.out} is the folder of photos itself: "
+            "choose another folder for the cutouts",
+            file=sys.stderr,
+        )
+        return EXIT_REFUSED
     if args.concurrency is not None and args.concurrency < 1:
         print("bgremove: --concurrency must be at least 1", file=sys.stderr)
         return EXIT_REFUSED

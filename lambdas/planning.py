@@ -312,10 +312,10 @@ def _sources_from_prefix(uri: str, settings: Settings, store: RunStore) -> list[
     try:
         entries = store.list_sources(prefix)
     except OSError as error:
-        raise SourceNotFoundError(f"cannot list {uri}: {error.strerror}") from None
+        raise SourceNotFoundError(f"cannot list {store.where(prefix)}: {error.strerror}") from None
     entries = [entry for entry in entries if _readable(entry.key, settings) is None]
     if not entries:
-        raise SourceNotFoundError(f"no files under {uri}")
+        raise SourceNotFoundError(f"no files to process in {store.where(prefix)}")
     # Outputs mirror the input layout below the input prefix, whichever folder is listed,
     # so a file keeps one output key across runs (inputs/shop/a.png → outputs/shop/…).
     base = settings.input_prefix or prefix

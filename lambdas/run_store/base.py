@@ -41,6 +41,10 @@ class RunStore(abc.ABC):
     @abc.abstractmethod
     def source_exists(self, key: str) -> bool: ...
 
+    def where(self, prefix: str) -> str:
+        """How messages name the place ``prefix`` lists."""
+        return f"s3://{self.run['bucket']}/{prefix}"
+
     def source_label(self, key: str) -> str:
         """How the report names a source the request named by ``key``."""
         return key

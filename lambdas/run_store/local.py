@@ -61,6 +61,9 @@ class LocalRunStore(RunStore):
         path = self.paths.source(key)
         return path.exists() or path.is_symlink()
 
+    def where(self, prefix: str) -> str:
+        return str(self.paths.source(prefix) if prefix else self.paths.root)
+
     def source_label(self, key: str) -> str:
         return self.label or key
 
@@ -115,7 +118,7 @@ class LocalRunStore(RunStore):
                     f"{name} is a symbolic link to {os.readlink(path)}, which does not exist"
                 ) from None
             raise InputMissingError(
-                f"{name} no longer exists (moved or deleted during the run)"
+                f"{name} does not exist (or was moved or deleted during the run)"
             ) from None
         except PermissionError:
             raise SourceUnreadableError(

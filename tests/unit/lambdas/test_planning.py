@@ -128,7 +128,11 @@ def test_tutorial_input_key_and_its_missing_key_error(s3):
             ConfigError,
             "names prefix, manifest",
         ),
-        ({"prefix": "s3://batch/inputs/empty/"}, SourceNotFoundError, "no files under"),
+        (
+            {"prefix": "s3://batch/inputs/empty/"},
+            SourceNotFoundError,
+            "no files to process in s3://batch/inputs/empty/",
+        ),
         ({"prefix": "batch/inputs"}, ConfigError, "not an s3:// URI"),
         ({"manifest": "s3://batch/manifests/none.json"}, SourceNotFoundError, "does not exist"),
         (

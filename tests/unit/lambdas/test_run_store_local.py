@@ -76,7 +76,7 @@ def test_unreadable_sources_name_the_file_and_the_cause(tmp_path):
     (tmp_path / "photos" / "gone.jpg").symlink_to(tmp_path / "photos" / "nowhere.jpg")
     with pytest.raises(BrokenLinkError, match="gone.jpg is a symbolic link to .*nowhere.jpg"):
         store.read_source("gone.jpg")
-    with pytest.raises(InputMissingError, match="missing.jpg no longer exists"):
+    with pytest.raises(InputMissingError, match="missing.jpg does not exist"):
         store.read_source("missing.jpg")
 
 
