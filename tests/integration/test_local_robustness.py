@@ -304,3 +304,20 @@ def test_a_thousand_failing_items_still_reach_the_report(tmp_path):
     report = report_of(tmp_path / "out")
     assert report["counts"] == {"total": 1000, "succeeded": 0, "failed": 1000, "skipped": 0}
     assert report["failure_reasons"] == {"UnsupportedFormatError": 1000}
+
+
+def test_a_rerun_redoes_only_changed_photos_and_changed_options(tmp_path):
+    from workflow.local_engine import LocalEngine
+
+    folder = photos(tmp_path / "photos", 3, size=(160, 120))
+    out = tmp_path / "out"
+    LocalEngine(cache_dir=None).run(folder, out)
+    product_photo(size=(160, 120), colour=(10, 200, 10)).save(folder / "p001.jpg")  # edited
+    LocalEngine(cache_dir=None).run(folder, out)
+    report = report_of(out)
+    assert [item["resumed"] for item in report["items"]] == [True, False, True]
+    assert report["model_calls"] == 1
+    LocalEngine(cache_dir=None, output_format="webp").run(folder, out)
+    report = report_of(out)
+    assert not any(item["resumed"] for item in report["items"])
+    assert all(item["output"].endswith(".webp") for item in report["items"])
