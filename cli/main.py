@@ -67,6 +67,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=OUTPUT_FORMATS, default=None, help="output format (default: png)"
     )
     run.add_argument(
+        "--mask", action="store_true", help="write the mask alone (white subject on black)"
+    )
+    run.add_argument(
+        "--bg-color",
+        default=None,
+        metavar="HEX",
+        help="put the subject on this colour, e.g. '#ffffff' or '#00000080' (with alpha)",
+    )
+    run.add_argument("--crop", action="store_true", help="crop to the subject")
+    run.add_argument(
+        "--margin",
+        default=None,
+        help="with --crop: pixels (20) or a percentage of the subject (5%%) around it",
+    )
+    run.add_argument(
+        "--max-size", type=int, default=None, metavar="PX", help="cap the output's longest side"
+    )
+    run.add_argument(
         "--concurrency",
         type=int,
         default=None,
@@ -173,7 +191,15 @@ def run_command(args: argparse.Namespace) -> int:
             else "stopping: no image in flight"
         )
 
+    output = {
+        "mask": args.mask or None,
+        "bg_color": args.bg_color,
+        "crop": args.crop or None,
+        "margin": args.margin,
+        "max_size": args.max_size,
+    }
     engine = LocalEngine(
+        output_options={name: value for name, value in output.items() if value is not None},
         model=args.model,
         output_format=args.format,
         concurrency=args.concurrency,

@@ -15,6 +15,7 @@ from lambdas import mask_cache, records
 from lambdas.errors import ModelThrottledError
 from lambdas.imaging.compose import apply_mask, encode_output, make_preview
 from lambdas.imaging.normalize import open_normalized
+from lambdas.imaging.output import OutputOptions, finish
 from lambdas.imaging.resize import encode_for_model, fit_for_model
 from lambdas.imaging.validation import validate_image
 from lambdas.models.base import BackgroundModel
@@ -104,8 +105,12 @@ def store(state: ItemInput, *, store: RunStore) -> ItemRecord:
     before = make_preview(original)
     cutout = apply_mask(original, mask, state["resized"]["pad"])
     del original  # the cutout holds the pixels now
+    options = OutputOptions.from_options(
+        {**run.get("output_options", {}), **item.get("options", {})}
+    )
+    cutout = finish(cutout, options)
     fmt = run["output_format"]
-    store.write_cutout(item, encode_output(cutout, fmt), _CONTENT_TYPES[fmt])
+    store.write_cutout(item, encode_output(cutout, fmt, fill=options.fill()), _CONTENT_TYPES[fmt])
     before_key = store.write_preview(item, "before.jpg", before, "image/jpeg")
     after_key = store.write_preview(item, "after.png", make_preview(cutout), "image/png")
 
@@ -124,7 +129,7 @@ def store(state: ItemInput, *, store: RunStore) -> ItemRecord:
         cached=state["mask"].get("cached", False),
     )
     if run.get("local"):
-        record["options"] = records.run_signature(run)
+        record["options"] = records.run_signature(run, item)
         if item.get("fingerprint"):
             record["fingerprint"] = item["fingerprint"]
     store.write_record(item, record)

@@ -29,6 +29,7 @@ class RunContext(TypedDict):
     url_expiry_seconds: int
     warnings: list[str]  # e.g. the model is Legacy; shown in the report
     local: NotRequired[LocalContext]  # local runs: the folders of ``lambdas.layout.LocalPaths``
+    output_options: NotRequired[dict]  # mask / bg_color / crop / margin / max_size
 
 
 class LocalContext(TypedDict):
@@ -48,6 +49,7 @@ class WorkItem(TypedDict):
     source_key: str  # key in the batch bucket
     output_key: str  # deterministic, never collides within a run
     fingerprint: NotRequired[str]  # local runs: size and mtime, so a re-run knows what changed
+    options: NotRequired[dict]  # a manifest item's own output options (over the run's)
 
 
 class ItemInput(TypedDict):

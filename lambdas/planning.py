@@ -15,7 +15,7 @@ import re
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ from lambdas.errors import (
     ModelUnusableError,
     SourceNotFoundError,
 )
+from lambdas.imaging.output import OutputOptions
 from lambdas.models import model_names
 from lambdas.models.bedrock import default_region
 from lambdas.models.catalog import BEDROCK_MODELS, CATALOG
@@ -55,6 +56,7 @@ class Source:
     output: str | None = None
     modified: Any = None  # LastModified from the listing (prefix runs)
     fingerprint: str | None = None  # local runs: size and mtime
+    options: dict[str, Any] = field(default_factory=dict)  # a manifest item's output options
     problem: tuple[str, str] | None = None  # (error type, message): fails at Plan
 
 
@@ -81,6 +83,8 @@ def run_context(run_id: str, settings: Settings, warnings: list[str] | None = No
         url_expiry_seconds=settings.url_expiry_seconds,
         warnings=warnings or [],
     )
+    if settings.output_options:
+        run["output_options"] = dict(settings.output_options)
     if settings.local_root and settings.local_out:
         run["local"] = LocalContext(
             root=settings.local_root,
@@ -210,14 +214,13 @@ def _resumable(
     Their cutouts stay; their records carry over to this run (local runs, where
     records outlive a run so the same command resumes after a crash).
     """
-    signature = records.run_signature(run)
     candidates = {item["item_id"]: item for item in items if item["item_id"] not in ended}
     resumed = {}
     for item_id, record in store.earlier_records(list(candidates.values())).items():
         item = candidates[item_id]
         if (
             record.get("status") == "succeeded"
-            and record.get("options") == signature
+            and record.get("options") == records.run_signature(run, item)
             and item.get("fingerprint")
             and record.get("fingerprint") == item.get("fingerprint")
             and store.has_output(item)
@@ -399,6 +402,7 @@ def _sources_from_manifest(
                 key=source_key,
                 relative=_relative(source_key, settings),
                 output=entry.output,
+                options=entry.options,
             )
         )
     found = store.fingerprints([source.key for source in sources])
@@ -433,7 +437,7 @@ def _items(
     wanted: dict[str, str] = {}
     for item_id, source in zip(ids, sources, strict=True):
         if item_id not in skipped:
-            wanted[item_id] = _output_key(source, settings.output_prefix, extension, with_ext=False)
+            wanted[item_id] = _output_key(source, settings, extension, with_ext=False)
     # Same-named files in one folder (cat.jpg, cat.png) would collide: keep their extensions.
     by_output: dict[str, list[str]] = defaultdict(list)
     for item_id, output in wanted.items():
@@ -445,9 +449,7 @@ def _items(
             if len(item_ids) == 1:
                 final[item_id] = output
             else:
-                final[item_id] = _output_key(
-                    source_of[item_id], settings.output_prefix, extension, with_ext=True
-                )
+                final[item_id] = _output_key(source_of[item_id], settings, extension, with_ext=True)
     # Anything still colliding (e.g. two manifest rows asking for one output) gets its id.
     seen: dict[str, int] = defaultdict(int)
     for output in final.values():
@@ -467,11 +469,14 @@ def _items(
         )
         if source.fingerprint:
             item["fingerprint"] = source.fingerprint
+        if source.options:
+            item["options"] = source.options
         items.append(item)
     return items, skipped
 
 
-def _output_key(source: Source, output_prefix: str, extension: str, *, with_ext: bool) -> str:
+def _output_key(source: Source, settings: Settings, extension: str, *, with_ext: bool) -> str:
+    output_prefix = settings.output_prefix
     if source.output:
         stem = posixpath.splitext(source.output)[0]
         return f"{output_prefix}{stem}.{extension}"
@@ -479,8 +484,8 @@ def _output_key(source: Source, output_prefix: str, extension: str, *, with_ext:
     stem, ext = posixpath.splitext(name)
     if with_ext and ext:
         stem = f"{stem}_{ext.lstrip('.').lower()}"
+    options = OutputOptions.from_options({**settings.output_options, **source.options})
+    file_name = f"{stem}{options.suffix()}.{extension}"
     return (
-        posixpath.join(output_prefix + folder, f"{stem}_bg_removed.{extension}")
-        if folder
-        else (f"{output_prefix}{stem}_bg_removed.{extension}")
+        posixpath.join(output_prefix + folder, file_name) if folder else output_prefix + file_name
     )

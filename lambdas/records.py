@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import json
 
-from lambdas.payloads import ErrorInfo, ItemInput, ItemRecord, RunContext, StateError
+from lambdas.payloads import ErrorInfo, ItemInput, ItemRecord, RunContext, StateError, WorkItem
 from lambdas.run_store import RunStore
 
 
-def run_signature(run: RunContext) -> str:
-    """What determines a cutout besides its source: a local re-run reuses a cutout
-    only when this is unchanged (the simulator's clock is left out: it changes no mask).
+def run_signature(run: RunContext, item: WorkItem) -> str:
+    """What determines a cutout besides its source: a local re-run reuses a cutout only
+    when this is unchanged (the simulator's clock is left out: it changes no mask).
     """
     options = {name: value for name, value in run["model_options"].items() if name != "time_scale"}
+    output = {**run.get("output_options", {}), **item.get("options", {})}
     return json.dumps(
-        {"model": run["model"], "options": options, "format": run["output_format"]},
+        {
+            "model": run["model"],
+            "options": options,
+            "format": run["output_format"],
+            "output": output,
+        },
         sort_keys=True,
     )
 

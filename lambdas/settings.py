@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lambdas import layout
 from lambdas.errors import ConfigError
+from lambdas.imaging.output import OUTPUT_OPTIONS, OutputOptions
 
 OUTPUT_FORMATS = ("png", "webp", "jpeg")
 #: Memory one image in flight may take on the local engine (a 24 MP photo's cutout and copies).
@@ -44,6 +45,8 @@ class Settings:
     local_out: str | None = None
     local_cache: str | None = None
     local_label: str | None = None  # how a single-image run names its source
+    # mask / bg_color / crop / margin / max_size (lambdas.imaging.output), as set
+    output_options: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -90,6 +93,10 @@ class Settings:
             changes["time_scale"] = float(options["time_scale"])
         if options.get("model_path"):
             changes["model_path"] = str(options["model_path"])
+        given = {name: options[name] for name in OUTPUT_OPTIONS if name in options}
+        if given:
+            merged = {**self.output_options, **given}
+            changes["output_options"] = OutputOptions.from_options(merged).to_dict()
         if "url_expiry_seconds" in options:
             changes["url_expiry_seconds"] = _as_int(
                 options["url_expiry_seconds"], "url_expiry_seconds"

@@ -11,13 +11,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from lambdas.errors import ManifestError
+from lambdas.errors import ConfigError, ManifestError
+from lambdas.imaging.output import OUTPUT_OPTIONS, OutputOptions
 
 #: Options a manifest may set for its run; anything else is refused.
-MANIFEST_OPTIONS = ("model", "format", "concurrency", "url_expiry_seconds")
+MANIFEST_OPTIONS = ("model", "format", "concurrency", "url_expiry_seconds", *OUTPUT_OPTIONS)
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class ManifestEntry:
     source: str
     output: str | None
     where: str  # "index 3" or "line 5", for error messages
+    options: dict[str, Any] = field(default_factory=dict)  # output options for this item
 
 
 @dataclass(frozen=True)
@@ -104,10 +106,11 @@ def _json_entry(value: Any, index: int, name: str) -> ManifestEntry:
     if isinstance(value, str):
         return ManifestEntry(source=_clean(value, where, name), output=None, where=where)
     if isinstance(value, dict):
-        unknown = sorted(set(value) - {"source", "output"})
+        unknown = sorted(set(value) - {"source", "output", "options"})
         if unknown:
             raise ManifestError(
-                f"manifest {name}, {where}: unknown key {unknown[0]!r}; expected 'source' and optional 'output'"
+                f"manifest {name}, {where}: unknown key {unknown[0]!r}; expected 'source' "
+                "and optional 'output' and 'options'"
             )
         source = value.get("source")
         if not isinstance(source, str):
@@ -119,6 +122,7 @@ def _json_entry(value: Any, index: int, name: str) -> ManifestEntry:
             source=_clean(source, where, name),
             output=_clean(output, where, name) if output else None,
             where=where,
+            options=_item_options(value.get("options"), where, name),
         )
     raise ManifestError(
         f"manifest {name}, {where}: expected a source string or an object, got {type(value).__name__}"
@@ -163,6 +167,25 @@ def _parse_csv(text: str, name: str) -> Manifest:
     except csv.Error as error:
         raise ManifestError(f"manifest {name}, line {reader.line_num}: {error}") from None
     return Manifest(entries=entries, options={})
+
+
+def _item_options(options: Any, where: str, name: str) -> dict[str, Any]:
+    """An item's own output options (mask, bg_color, crop, margin, max_size), checked."""
+    if options is None:
+        return {}
+    if not isinstance(options, dict):
+        raise ManifestError(f"manifest {name}, {where}: 'options' must be an object")
+    unknown = sorted(set(options) - set(OUTPUT_OPTIONS))
+    if unknown:
+        raise ManifestError(
+            f"manifest {name}, {where}: unknown item option {unknown[0]!r}; an item may set "
+            f"{', '.join(OUTPUT_OPTIONS)}"
+        )
+    try:
+        OutputOptions.from_options(options)
+    except ConfigError as error:
+        raise ManifestError(f"manifest {name}, {where}: {error}") from None
+    return dict(options)
 
 
 def _clean(value: str, where: str, name: str) -> str:

@@ -245,6 +245,7 @@ class LocalEngine:
     simulate: str | None = None
     model_path: str | None = None
     output_format: str | None = None
+    output_options: dict[str, Any] = field(default_factory=dict)  # mask, bg_color, crop, …
     concurrency: int | None = None
     url_expiry_seconds: int | None = None
     settings: WorkflowSettings = field(default_factory=WorkflowSettings)
@@ -314,7 +315,7 @@ class LocalEngine:
         }
 
     def _options(self) -> dict[str, Any]:
-        return {
+        return self.output_options | {
             name: value
             for name, value in (
                 ("model", self.model),

@@ -32,8 +32,14 @@ def apply_mask(original: Image.Image, mask: Image.Image, pad: list[int] | None) 
 
 
 def encode_output(cutout: Image.Image, fmt: str, *, fill=(255, 255, 255)) -> bytes:
-    """Encode the cutout: ``png`` / ``webp`` keep transparency, ``jpeg`` sits on ``fill``."""
+    """Encode the cutout: ``png`` / ``webp`` keep transparency, ``jpeg`` sits on ``fill``.
+
+    A mask (mode ``L``, ``lambdas.imaging.output``) is written as a grey image.
+    """
     buffer = io.BytesIO()
+    if cutout.mode == "L" and fmt != "png":
+        cutout.save(buffer, format="WEBP" if fmt == "webp" else "JPEG", quality=92)
+        return buffer.getvalue()
     if fmt == "png":
         return encode_png(np.asarray(cutout))
     if fmt == "webp":

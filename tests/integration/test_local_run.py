@@ -246,3 +246,36 @@ def test_the_kept_cache_is_bounded(tmp_path):
     assert len(list(cache.rglob("*.png"))) == 4
     local_engine.prune_cache(cache, limit=2)
     assert len(list(cache.rglob("*.png"))) == 2
+
+
+def test_output_options_per_run_and_per_manifest_item(tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    product_photo(size=(400, 300)).save(photos / "a.png")
+    product_photo(size=(400, 300), colour=(30, 140, 60)).save(photos / "b.png")
+    manifest = tmp_path / "m.json"
+    manifest.write_text(
+        json.dumps(
+            {
+                "items": [
+                    {"source": "photos/a.png", "options": {"mask": True}},
+                    {"source": "photos/b.png", "options": {"crop": True, "margin": "10"}},
+                ],
+                "options": {"max_size": 200},
+            }
+        )
+    )
+    out = tmp_path / "out"
+    outcome = LocalEngine(cache_dir=None).run(manifest, out)
+    assert outcome.exit_code == 0
+    mask = Image.open(out / "photos" / "a_mask.png")
+    assert mask.mode == "L" and mask.size == (200, 150)
+    cropped = Image.open(out / "photos" / "b_bg_removed.png")
+    assert cropped.mode == "RGBA" and max(cropped.size) <= 200 and cropped.size != (200, 150)
+
+    on_colour = tmp_path / "on_colour"
+    LocalEngine(cache_dir=None, output_options={"bg_color": "#0000ff"}, output_format="jpeg").run(
+        photos, on_colour
+    )
+    corner = Image.open(on_colour / "a_bg_removed.jpg").convert("RGB").getpixel((2, 2))
+    assert corner[2] > 200 and corner[0] < 60  # the background is blue

@@ -278,3 +278,26 @@ def test_iam_replay_every_call_a_function_makes_is_allowed_by_its_policy(
         "plan"
     }
     print("granted but never used in this replay:", iam_replay.unused(recording.calls, policies))
+
+
+def test_output_options_from_a_manifest_item_on_the_aws_engine(deployed, capsys):
+    """The same Store step as a local run: a manifest item's mask and crop on AWS."""
+    import io
+
+    s3, cli_clients = deployed
+    upload_photos(s3, count=2)
+    document = {
+        "items": [
+            {"source": "inputs/shop/p0.png", "options": {"mask": True}},
+            {"source": "inputs/shop/p1.png", "options": {"crop": True}},
+        ]
+    }
+    s3.put_object(Bucket="bgremove-batch", Key="manifests/o.json", Body=json.dumps(document))
+    code = cloud.start_command(
+        args(manifest="s3://bgremove-batch/manifests/o.json"), clients=cli_clients, poll=0.05
+    )
+    assert code == 0, capsys.readouterr()
+    mask = s3.get_object(Bucket="bgremove-batch", Key="outputs/shop/p0_mask.png")["Body"].read()
+    assert Image.open(io.BytesIO(mask)).mode == "L"
+    cropped = s3.get_object(Bucket="bgremove-batch", Key="outputs/shop/p1_bg_removed.png")
+    assert Image.open(io.BytesIO(cropped["Body"].read())).size < (120, 90)

@@ -55,3 +55,22 @@ def test_bad_manifests_name_the_place(data, name, expected):
         parse_manifest(data, name=name)
     assert expected in str(raised.value)
     assert name in str(raised.value)
+
+
+def test_an_item_may_carry_its_own_output_options():
+    from lambdas.errors import ManifestError
+
+    document = {
+        "items": [{"source": "a.png", "options": {"crop": True, "margin": "5%"}}, "b.png"],
+        "options": {"bg_color": "#ffffff"},
+    }
+    manifest = parse_manifest(json.dumps(document).encode(), name="m.json")
+    assert manifest.entries[0].options == {"crop": True, "margin": "5%"}
+    assert manifest.entries[1].options == {}
+    assert manifest.options == {"bg_color": "#ffffff"}
+    bad = {"items": [{"source": "a.png", "options": {"max_size": "huge"}}]}
+    with pytest.raises(ManifestError, match="index 0: max_size must be a whole number"):
+        parse_manifest(json.dumps(bad).encode(), name="m.json")
+    unknown = {"items": [{"source": "a.png", "options": {"model": "local"}}]}
+    with pytest.raises(ManifestError, match="unknown item option 'model'"):
+        parse_manifest(json.dumps(unknown).encode(), name="m.json")
