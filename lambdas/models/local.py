@@ -33,14 +33,17 @@ from lambdas.models.classical.refine import (
     grabcut,
     guided_filter,
     hysteresis,
+    iou,
     keep_parts,
+    outline_contrast,
 )
 from lambdas.models.classical.saliency import region_saliency
 from lambdas.models.classical.superpixels import slic
 
 _VERSION = 2
-SMOOTH_INLIERS = 0.6  # share of border pixels a plain or gradient backdrop explains
-SMOOTH_NOISE = 4.0  # Lab units: the most spread a plain or gradient backdrop shows
+BUSY_NOISE = 12.0  # Lab units: a border spread above this is no backdrop at all
+AGREEMENT = 0.8  # IoU at which the backdrop and saliency masks agree
+OUTLINE_MARGIN = 1.2  # how much stronger the saliency mask's outline must be to win
 MIN_CONTRAST = 6.0  # Lab units: the least residual that can mark a subject
 SALIENCY_SIDE = 200  # longer side of the copy the saliency map is computed on
 BACKDROP_SIDE = 1024  # longer side a plain or gradient backdrop is separated at
@@ -89,12 +92,13 @@ class LocalModel:
         height, width = rgb.shape[:2]
         small = _resize_to(rgb, self.working_side)
         lab = _lab(small)
+        hard = fill_holes(keep_parts(self._on_busy_background(small, lab)), HOLE_SHARE)
         backdrop = fit_backdrop(lab, border_mask(lab.shape[:2], self.border_fraction))
-        if _is_smooth(backdrop):
-            small = _resize_to(rgb, BACKDROP_SIDE)
-            hard = fill_holes(keep_parts(self._on_backdrop(_lab(small))), TINY_HOLE_SHARE)
-        else:
-            hard = fill_holes(keep_parts(self._on_busy_background(small, lab)), HOLE_SHARE)
+        if backdrop.noise <= BUSY_NOISE:
+            sharp = _resize_to(rgb, BACKDROP_SIDE)
+            smooth = fill_holes(keep_parts(self._on_backdrop(_lab(sharp))), TINY_HOLE_SHARE)
+            if _prefer_backdrop(_shrink(smooth, hard.shape), hard, lab):
+                small, hard = sharp, smooth
         if not hard.any():
             raise EmptyMaskError("no subject found: the image looks like plain background")
         radius = max(2, min(small.shape[:2]) // 80)
@@ -135,6 +139,26 @@ class LocalModel:
         return cv2.resize(values, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
+def _prefer_backdrop(smooth: np.ndarray, busy: np.ndarray, lab: np.ndarray) -> bool:
+    """Whether the backdrop model's mask wins over the saliency one.
+
+    When both agree the backdrop's is sharper (it keeps real holes and thin parts);
+    when they disagree, the backdrop's unless the saliency mask's outline follows
+    clearly stronger edges in the photo.
+    """
+    if iou(smooth, busy) >= AGREEMENT:
+        return True
+    return OUTLINE_MARGIN * outline_contrast(lab, smooth) >= outline_contrast(lab, busy)
+
+
+def _shrink(hard: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """A boolean mask resized to ``shape`` (height, width)."""
+    if hard.shape == shape:
+        return hard
+    resized = cv2.resize(hard.astype(np.float32), shape[::-1], interpolation=cv2.INTER_AREA)
+    return resized > 0.5
+
+
 def _far_from(backdrop: Backdrop) -> np.ndarray:
     """Pixels clearly off the backdrop surface, with their weaker connected neighbours."""
     low = max(MIN_CONTRAST, 4.0 * backdrop.noise)
@@ -144,10 +168,6 @@ def _far_from(backdrop: Backdrop) -> np.ndarray:
 def _grow(hard: np.ndarray) -> np.ndarray:
     """``hard`` dilated a little, so its soft edge is not taken for backdrop."""
     return cv2.dilate(hard.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
-
-
-def _is_smooth(backdrop: Backdrop) -> bool:
-    return backdrop.inlier_share >= SMOOTH_INLIERS and backdrop.noise <= SMOOTH_NOISE
 
 
 def _seeds(saliency: np.ndarray, border: np.ndarray) -> np.ndarray:

@@ -77,6 +77,29 @@ def fill_holes(hard: np.ndarray, max_share: float) -> np.ndarray:
     return hard | np.isin(labels, fill[fill > 0])
 
 
+def iou(first: np.ndarray, second: np.ndarray) -> float:
+    """Intersection over union of two boolean masks (1.0 when both are empty)."""
+    union = np.count_nonzero(first | second)
+    return 1.0 if union == 0 else np.count_nonzero(first & second) / union
+
+
+def outline_contrast(lab: np.ndarray, hard: np.ndarray) -> float:
+    """Mean colour-gradient magnitude along the outline of ``hard`` (0 without one).
+
+    A true subject's outline follows edges in the photo; a false part's, cut by a
+    threshold through a smooth region, does not.
+    """
+    binary = hard.astype(np.uint8)
+    outline = (binary - cv2.erode(binary, np.ones((3, 3), np.uint8))).astype(bool)
+    if not outline.any():
+        return 0.0
+    gradient = sum(
+        np.hypot(cv2.Sobel(lab[..., c], cv2.CV_32F, 1, 0), cv2.Sobel(lab[..., c], cv2.CV_32F, 0, 1))
+        for c in range(3)
+    )
+    return float(gradient[outline].mean())
+
+
 def guided_filter(
     rgb: np.ndarray, target: np.ndarray, radius: int, eps: float = 1e-3
 ) -> np.ndarray:
