@@ -135,8 +135,17 @@ class LocalModel:
         edge = border_mask(small.shape[:2], self.border_fraction)
         on_border = np.zeros(regions.count, bool)
         on_border[np.unique(regions.labels[edge])] = True
-        values = region_saliency(regions, on_border)[regions.labels].astype(np.float32)
+        detail = _region_detail(small, regions.labels, regions.count)
+        values = region_saliency(regions, on_border, detail)[regions.labels].astype(np.float32)
         return cv2.resize(values, (width, height), interpolation=cv2.INTER_LINEAR)
+
+
+def _region_detail(lab: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
+    """Each region's mean Laplacian magnitude of lightness, scaled to 0..1."""
+    sharp = np.abs(cv2.Laplacian(lab[..., 0], cv2.CV_32F, ksize=3))
+    sizes = np.maximum(np.bincount(labels.ravel(), minlength=count), 1)
+    detail = np.bincount(labels.ravel(), sharp.ravel(), minlength=count) / sizes
+    return np.clip(detail / max(1e-6, float(np.percentile(detail, 95))), 0.0, 1.0)
 
 
 def _prefer_backdrop(smooth: np.ndarray, busy: np.ndarray, lab: np.ndarray) -> bool:
