@@ -83,13 +83,15 @@ def fit_backdrop(lab: np.ndarray, samples: np.ndarray, degree: int = BORDER_DEGR
     degree
         Degree of the polynomial surface in x and y.
     """
-    xs, ys = _coordinates(lab.shape[:2])
+    height, width = lab.shape[:2]
     index = np.flatnonzero(samples.ravel())
     if len(index) == 0:
         index = np.arange(samples.size)
     step = max(1, len(index) // MAX_SAMPLES)
     index = index[::step]
-    design = _design(xs.ravel()[index], ys.ravel()[index], degree).astype(np.float64)
+    xs = (index % width) / max(1, width - 1) * 2 - 1
+    ys = (index // width) / max(1, height - 1) * 2 - 1
+    design = _design(xs, ys, degree).astype(np.float64)
     colours = lab.reshape(-1, 3)[index].astype(np.float64)
     inliers = np.ones(len(index), bool)
     for _ in range(ROUNDS):
@@ -98,6 +100,7 @@ def fit_backdrop(lab: np.ndarray, samples: np.ndarray, degree: int = BORDER_DEGR
         distance = np.linalg.norm(colours - design @ coefficients, axis=1)
         spread = 1.4826 * float(np.median(distance[inliers])) + 1e-3
         inliers = distance <= max(3.0 * spread, 2.0)
-    residual = np.linalg.norm(lab - _surface(coefficients, lab.shape[:2], degree), axis=2)
+    offset = lab - _surface(coefficients, (height, width), degree)
+    residual = np.sqrt(np.einsum("ijk,ijk->ij", offset, offset))
     noise = 1.4826 * float(np.median(distance[inliers])) if inliers.any() else float("inf")
     return Backdrop(residual.astype(np.float32), noise, float(inliers.mean()))
