@@ -17,6 +17,7 @@ BORDER_DEGREE = 2  # of the colour surface fitted to the border alone
 REFIT_DEGREE = 4  # of the surface refitted to every backdrop pixel found
 MAX_SAMPLES = 6000  # border pixels used for the fit
 ROUNDS = 3  # robust refits, each dropping the outliers of the last
+SAMPLES_PER_TERM = 10  # the fewest border pixels a polynomial term needs
 SURFACE_GRID = 128  # longer side of the grid the smooth surface is evaluated on
 
 
@@ -89,6 +90,9 @@ def fit_backdrop(lab: np.ndarray, samples: np.ndarray, degree: int = BORDER_DEGR
         index = np.arange(samples.size)
     step = max(1, len(index) // MAX_SAMPLES)
     index = index[::step]
+    terms = (degree + 1) * (degree + 2) // 2
+    if len(index) < SAMPLES_PER_TERM * terms:
+        degree = 0  # too few pixels (a tiny image) for more than a flat colour
     xs = (index % width) / max(1, width - 1) * 2 - 1
     ys = (index // width) / max(1, height - 1) * 2 - 1
     design = _design(xs, ys, degree).astype(np.float64)
@@ -96,6 +100,8 @@ def fit_backdrop(lab: np.ndarray, samples: np.ndarray, degree: int = BORDER_DEGR
     inliers = np.ones(len(index), bool)
     for _ in range(ROUNDS):
         # OpenCV's least squares: NumPy's can stall starting its BLAS threads.
+        if np.count_nonzero(inliers) < design.shape[1]:
+            inliers[:] = True
         _, coefficients = cv2.solve(design[inliers], colours[inliers], flags=cv2.DECOMP_SVD)
         distance = np.linalg.norm(colours - design @ coefficients, axis=1)
         spread = 1.4826 * float(np.median(distance[inliers])) + 1e-3
