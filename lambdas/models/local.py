@@ -1,17 +1,21 @@
 """The offline ``local`` model: OpenCV and NumPy, no weights, no account.
 
-1. Fit a smooth colour surface to the image border (``classical.backdrop``). When it
-   explains the border well, the backdrop is plain or a gradient: the subject is every
-   pixel far from the surface (hysteresis threshold on the residual).
-2. Otherwise the background is textured or busy: a border-prior saliency map over
-   superpixels (``classical.saliency``) seeds GrabCut.
+1. A border-prior saliency map over superpixels (``classical.saliency``: regions
+   well connected to the image border are background) seeds GrabCut. This handles
+   textured and busy backgrounds.
+2. When the border looks like a backdrop (its colours spread little around a smooth
+   surface), the backdrop model runs too, at up to 1024 px: a low-order colour surface
+   is fitted to the border, refitted to all the backdrop found, and the subject is
+   every pixel far from it (``classical.backdrop``). It wins when it agrees with the
+   saliency, or when its outline follows the photo's edges nearly as strongly.
 3. Keep every significant separate part (several subjects stay), fill small holes.
 4. Soften the edge with a guided filter that follows the photo's own edges.
 
-No position or focus prior: a subject may sit anywhere and be in any focus. It does well
-on product shots, studio and plain or soft backgrounds, and on subjects that stand out
-from a textured one. Clutter like the subject, or a subject touching the frame on a busy
-background, defeats it: use a Bedrock model or ``--model onnx`` with a matting network.
+No position prior: a subject may sit anywhere. Local detail (focus) only raises a
+region's saliency, never below half, and never removes a part. It does well on product
+shots, plain, gradient and soft or textured backgrounds. A busy background with salient
+things of its own, a subject touching the frame on a busy background, or a close-up
+that fills the frame defeat it: use a Bedrock model or ``--model onnx`` there.
 """
 
 from __future__ import annotations
@@ -90,15 +94,7 @@ class LocalModel:
         """
         rgb = np.asarray(image.convert("RGB"))
         height, width = rgb.shape[:2]
-        small = _resize_to(rgb, self.working_side)
-        lab = _lab(small)
-        hard = fill_holes(keep_parts(self._on_busy_background(small, lab)), HOLE_SHARE)
-        backdrop = fit_backdrop(lab, border_mask(lab.shape[:2], self.border_fraction))
-        if backdrop.noise <= BUSY_NOISE:
-            sharp = _resize_to(rgb, BACKDROP_SIDE)
-            smooth = fill_holes(keep_parts(self._on_backdrop(_lab(sharp))), TINY_HOLE_SHARE)
-            if _prefer_backdrop(_shrink(smooth, hard.shape), hard, lab):
-                small, hard = sharp, smooth
+        small, hard = self._subject(rgb)
         if not hard.any():
             raise EmptyMaskError("no subject found: the image looks like plain background")
         radius = max(2, min(small.shape[:2]) // 80)
@@ -107,6 +103,28 @@ class LocalModel:
         if mask.shape[:2] != (height, width):
             mask = cv2.resize(mask, (width, height), interpolation=cv2.INTER_LINEAR)
         return Image.fromarray(mask, mode="L")
+
+    def _subject(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The subject's boolean mask, and the copy of ``rgb`` it was found on.
+
+        The saliency map always seeds GrabCut, unless the backdrop model already agrees
+        with its seeds; the backdrop model runs when the border looks like one.
+        """
+        small = _resize_to(rgb, self.working_side)
+        lab = _lab(small)
+        border = border_mask(lab.shape[:2], self.border_fraction)
+        seeds = _seeds(self._saliency(lab), border)
+        smooth = None
+        if fit_backdrop(lab, border).noise <= BUSY_NOISE:
+            sharp = _resize_to(rgb, BACKDROP_SIDE)
+            smooth = fill_holes(keep_parts(self._on_backdrop(_lab(sharp))), TINY_HOLE_SHARE)
+            probable = (seeds == cv2.GC_FGD) | (seeds == cv2.GC_PR_FGD)
+            if iou(_shrink(smooth, lab.shape[:2]), probable) >= AGREEMENT:
+                return sharp, smooth
+        busy = fill_holes(keep_parts(grabcut(small, seeds, self.iterations)), HOLE_SHARE)
+        if smooth is not None and _prefer_backdrop(_shrink(smooth, lab.shape[:2]), busy, lab):
+            return sharp, smooth
+        return small, busy
 
     def _on_backdrop(self, lab: np.ndarray) -> np.ndarray:
         """Subject on a plain or gradient backdrop: far from the fitted surface.
@@ -120,12 +138,6 @@ class LocalModel:
             backdrop = fit_backdrop(lab, ~_grow(hard), REFIT_DEGREE)
             hard = _far_from(backdrop)
         return hard
-
-    def _on_busy_background(self, rgb: np.ndarray, lab: np.ndarray) -> np.ndarray:
-        """Subject on a textured or busy background: saliency seeds GrabCut."""
-        saliency = self._saliency(lab)
-        seeds = _seeds(saliency, border_mask(lab.shape[:2], self.border_fraction))
-        return grabcut(rgb, seeds, self.iterations)
 
     def _saliency(self, lab: np.ndarray) -> np.ndarray:
         """Pixel saliency 0..1 at ``lab``'s size, computed on a smaller copy."""
