@@ -49,6 +49,7 @@ BUSY_NOISE = 12.0  # Lab units: a border spread above this is no backdrop at all
 AGREEMENT = 0.8  # IoU at which the backdrop and saliency masks agree
 OUTLINE_MARGIN = 1.2  # how much stronger the saliency mask's outline must be to win
 MIN_CONTRAST = 6.0  # Lab units: the least residual that can mark a subject
+NOISE_FACTOR = 3.0  # times the backdrop's noise: the residual that can mark a subject
 SALIENCY_SIDE = 200  # longer side of the copy the saliency map is computed on
 BACKDROP_SIDE = 1024  # longer side a plain or gradient backdrop is separated at
 REFITS = 2  # refits of the backdrop surface to the backdrop found so far
@@ -182,7 +183,7 @@ def _shrink(hard: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 def _far_from(backdrop: Backdrop) -> np.ndarray:
     """Pixels clearly off the backdrop surface, with their weaker connected neighbours."""
-    low = max(MIN_CONTRAST, 4.0 * backdrop.noise)
+    low = max(MIN_CONTRAST, NOISE_FACTOR * backdrop.noise)
     return hysteresis(backdrop.residual, low, 2.0 * low)
 
 
