@@ -46,6 +46,7 @@ from lambdas.models.classical.superpixels import slic
 
 _VERSION = 2
 BUSY_NOISE = 12.0  # Lab units: a border spread above this is no backdrop at all
+BORDER_CLAIM = 0.15  # share of the border band a subject on a backdrop may cover
 AGREEMENT = 0.8  # IoU at which the backdrop and saliency masks agree
 OUTLINE_MARGIN = 1.2  # how much stronger the saliency mask's outline must be to win
 MIN_CONTRAST = 6.0  # Lab units: the least residual that can mark a subject
@@ -119,6 +120,9 @@ class LocalModel:
         if fit_backdrop(lab, border).noise <= BUSY_NOISE:
             sharp = _resize_to(rgb, BACKDROP_SIDE)
             smooth = fill_holes(keep_parts(self._on_backdrop(_lab(sharp))), TINY_HOLE_SHARE)
+        if smooth is not None and _claims_border(_shrink(smooth, lab.shape[:2]), border):
+            smooth = None  # the surface did not explain the border: no backdrop after all
+        if smooth is not None:
             probable = (seeds == cv2.GC_FGD) | (seeds == cv2.GC_PR_FGD)
             if iou(_shrink(smooth, lab.shape[:2]), probable) >= AGREEMENT:
                 return sharp, smooth
@@ -159,6 +163,11 @@ def _region_detail(lab: np.ndarray, labels: np.ndarray, count: int) -> np.ndarra
     sizes = np.maximum(np.bincount(labels.ravel(), minlength=count), 1)
     detail = np.bincount(labels.ravel(), sharp.ravel(), minlength=count) / sizes
     return np.clip(detail / max(1e-6, float(np.percentile(detail, 95))), 0.0, 1.0)
+
+
+def _claims_border(hard: np.ndarray, border: np.ndarray) -> bool:
+    """Whether ``hard`` covers more of the border band than a backdrop's subject can."""
+    return np.count_nonzero(hard & border) > BORDER_CLAIM * np.count_nonzero(border)
 
 
 def _prefer_backdrop(smooth: np.ndarray, busy: np.ndarray, lab: np.ndarray) -> bool:
