@@ -155,3 +155,32 @@ def test_subject_on_a_textured_background():
     pixels = np.where(truth[..., None], subject, background)
     mask = LocalModel().remove_background(Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)))
     assert iou(mask, truth) >= 0.85
+
+
+def test_a_tiled_wall_is_background_not_subject():
+    """Tiles with thin joints fit a smooth surface at the border, yet are no backdrop."""
+    width, height = 400, 300
+    ys, xs = np.mgrid[0:height, 0:width]
+    joints = ((ys % 30) < 3) | (((xs + 20 * ((ys // 30) % 2)) % 40) < 3)
+    wall = np.where(joints[..., None], (140, 170, 150), (120, 125, 150)).astype(np.float32)
+    wall += np.random.default_rng(2).normal(0, 3, wall.shape)
+    image, truth = textured_subjects([(200, 160, 75)], backdrop=(0, 0, 0))
+    pixels = np.where(truth[..., None], np.asarray(image, np.float32), wall)
+    mask = np.asarray(LocalModel().remove_background(Image.fromarray(pixels.astype(np.uint8))))
+    assert (mask[:10] > 127).mean() < 0.1  # the top rows are wall
+    assert iou(Image.fromarray(mask), truth) >= 0.8
+
+
+def test_a_mask_over_much_of_the_border_is_no_subject_on_a_backdrop():
+    from lambdas.models.classical.backdrop import border_mask
+    from lambdas.models.local import _claims_border
+
+    border = border_mask((100, 100), 0.05)
+    subject = np.zeros((100, 100), bool)
+    subject[30:70, 30:70] = True
+    subject[90:, 40:60] = True  # touching the bottom edge is fine
+    joints = np.zeros((100, 100), bool)
+    joints[::10, :] = joints[:, ::10] = True  # a grid of joints reaching every edge
+    joints[:2, :] = True
+    assert not _claims_border(subject, border)
+    assert _claims_border(joints, border)
