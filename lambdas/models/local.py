@@ -48,6 +48,7 @@ _VERSION = 2
 BUSY_NOISE = 12.0  # Lab units: a border spread above this is no backdrop at all
 BORDER_CLAIM = 0.15  # share of the border band a subject on a backdrop may cover
 AGREEMENT = 0.8  # IoU at which the backdrop and saliency masks agree
+CONTAINED = 0.9  # share of a mask inside the other for it to count as held by it
 OUTLINE_MARGIN = 1.2  # how much stronger the saliency mask's outline must be to win
 MIN_CONTRAST = 6.0  # Lab units: the least residual that can mark a subject
 NOISE_FACTOR = 3.0  # times the backdrop's noise: the residual that can mark a subject
@@ -173,12 +174,18 @@ def _claims_border(hard: np.ndarray, border: np.ndarray) -> bool:
 def _prefer_backdrop(smooth: np.ndarray, busy: np.ndarray, lab: np.ndarray) -> bool:
     """Whether the backdrop model's mask wins over the saliency one.
 
-    When both agree the backdrop's is sharper (it keeps real holes and thin parts);
-    when they disagree, the backdrop's unless the saliency mask's outline follows
-    clearly stronger edges in the photo.
+    When both agree the backdrop's is sharper (it keeps real holes and thin parts).
+    When one holds the other, it wins: the other found only part of the subject.
+    Otherwise the backdrop's, unless the saliency mask's outline follows clearly
+    stronger edges in the photo.
     """
     if iou(smooth, busy) >= AGREEMENT:
         return True
+    shared = np.count_nonzero(smooth & busy)
+    if shared >= CONTAINED * np.count_nonzero(busy):
+        return True
+    if shared >= CONTAINED * np.count_nonzero(smooth):
+        return False
     return OUTLINE_MARGIN * outline_contrast(lab, smooth) >= outline_contrast(lab, busy)
 
 
