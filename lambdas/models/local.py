@@ -175,17 +175,15 @@ def _prefer_backdrop(smooth: np.ndarray, busy: np.ndarray, lab: np.ndarray) -> b
     """Whether the backdrop model's mask wins over the saliency one.
 
     When both agree the backdrop's is sharper (it keeps real holes and thin parts).
-    When one holds the other, it wins: the other found only part of the subject.
-    Otherwise the backdrop's, unless the saliency mask's outline follows clearly
-    stronger edges in the photo.
+    When the backdrop's holds the saliency one, it wins: the saliency found only part
+    of the subject. (Not the other way round: GrabCut and hole filling make a superset
+    of the backdrop's mask that has lost its real holes.) Otherwise the backdrop's,
+    unless the saliency mask's outline follows clearly stronger edges in the photo.
     """
     if iou(smooth, busy) >= AGREEMENT:
         return True
-    shared = np.count_nonzero(smooth & busy)
-    if shared >= CONTAINED * np.count_nonzero(busy):
+    if np.count_nonzero(smooth & busy) >= CONTAINED * np.count_nonzero(busy):
         return True
-    if shared >= CONTAINED * np.count_nonzero(smooth):
-        return False
     return OUTLINE_MARGIN * outline_contrast(lab, smooth) >= outline_contrast(lab, busy)
 
 
