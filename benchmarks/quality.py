@@ -32,6 +32,7 @@ from benchmarks.quality_scenes import (
     stamp_scenes,
 )
 from lambdas.errors import EmptyMaskError
+from lambdas.models.classical.refine import iou
 from lambdas.models.local import LocalModel
 
 TOLERANCE = 3  # pixels, for the boundary F-score
@@ -51,12 +52,6 @@ class Result:
     boundary_f: float
     seconds_per_mp: float
     cpu_seconds_per_mp: float
-
-
-def iou(predicted: np.ndarray, truth: np.ndarray) -> float:
-    """Intersection over union of two boolean masks (1.0 when both are empty)."""
-    union = np.count_nonzero(predicted | truth)
-    return 1.0 if union == 0 else np.count_nonzero(predicted & truth) / union
 
 
 def _edges(mask: np.ndarray) -> np.ndarray:
