@@ -1,15 +1,21 @@
-"""The offline ``local`` model: OpenCV, no weights, no account.
+"""The offline ``local`` model: OpenCV and NumPy, no weights, no account.
 
-1. Learn the background's colours from the image border (k-means in Lab).
-2. Seed GrabCut: pixels far from every background colour are probably subject,
-   the rest probably background; border pixels that match the background are sure.
-3. Keep the significant connected parts, fill their holes.
+1. A border-prior saliency map over superpixels (``classical.saliency``: regions
+   well connected to the image border are background) seeds GrabCut. This handles
+   textured and busy backgrounds.
+2. When the border looks like a backdrop (its colours spread little around a smooth
+   surface), the backdrop model runs too, at up to 1024 px: a low-order colour surface
+   is fitted to the border, refitted to all the backdrop found, and the subject is
+   every pixel far from it (``classical.backdrop``). It wins when it agrees with the
+   saliency, or when its outline follows the photo's edges nearly as strongly.
+3. Keep every significant separate part (several subjects stay), fill small holes.
 4. Soften the edge with a guided filter that follows the photo's own edges.
 
-It does well on product shots and subjects on plain or soft backgrounds. Clutter,
-or a subject coloured like its background, defeats it (in samples/photos the
-astronaut loses her head and the rocket keeps some sky): use a Bedrock model or
-``--model onnx`` with a matting network there.
+No position prior: a subject may sit anywhere. Local detail (focus) only raises a
+region's saliency, never below half, and never removes a part. It does well on product
+shots, plain, gradient and soft or textured backgrounds. A busy background with salient
+things of its own, a subject touching the frame on a busy background, or a close-up
+that fills the frame defeat it: use a Bedrock model or ``--model onnx`` there.
 """
 
 from __future__ import annotations
@@ -20,8 +26,37 @@ from PIL import Image
 
 from lambdas.errors import EmptyMaskError
 from lambdas.models.base import ModelLimits
+from lambdas.models.classical.backdrop import (
+    REFIT_DEGREE,
+    Backdrop,
+    border_mask,
+    fit_backdrop,
+)
+from lambdas.models.classical.refine import (
+    fill_holes,
+    grabcut,
+    guided_filter,
+    hysteresis,
+    iou,
+    keep_parts,
+    outline_contrast,
+)
+from lambdas.models.classical.saliency import region_saliency
+from lambdas.models.classical.superpixels import slic
 
-_VERSION = 1
+_VERSION = 2
+BUSY_NOISE = 12.0  # Lab units: a border spread above this is no backdrop at all
+BORDER_CLAIM = 0.15  # share of the border band a subject on a backdrop may cover
+AGREEMENT = 0.8  # IoU at which the backdrop and saliency masks agree
+CONTAINED = 0.9  # share of a mask inside the other for it to count as held by it
+OUTLINE_MARGIN = 1.2  # how much stronger the saliency mask's outline must be to win
+MIN_CONTRAST = 6.0  # Lab units: the least residual that can mark a subject
+NOISE_FACTOR = 3.0  # times the backdrop's noise: the residual that can mark a subject
+SALIENCY_SIDE = 200  # longer side of the copy the saliency map is computed on
+BACKDROP_SIDE = 1024  # longer side a plain or gradient backdrop is separated at
+REFITS = 2  # refits of the backdrop surface to the backdrop found so far
+HOLE_SHARE = 0.05  # on a busy background, enclosed holes smaller than this are filled
+TINY_HOLE_SHARE = 0.0005  # on a plain one, holes are mostly real: fill only specks
 
 
 class LocalModel:
@@ -34,13 +69,13 @@ class LocalModel:
         *,
         working_side: int = 400,
         iterations: int = 4,
-        border_fraction: float = 0.04,
-        background_clusters: int = 4,
+        border_fraction: float = 0.03,
+        superpixels: int = 300,
     ) -> None:
         self.working_side = working_side
         self.iterations = iterations
         self.border_fraction = border_fraction
-        self.background_clusters = background_clusters
+        self.superpixels = superpixels
         self.limits = ModelLimits(max_side=1024, min_side=1, input_format="PNG")
 
     def cache_params(self) -> dict:
@@ -49,7 +84,7 @@ class LocalModel:
             "working_side": self.working_side,
             "iterations": self.iterations,
             "border_fraction": self.border_fraction,
-            "background_clusters": self.background_clusters,
+            "superpixels": self.superpixels,
         }
 
     def remove_background(self, image: Image.Image) -> Image.Image:
@@ -62,134 +97,143 @@ class LocalModel:
         """
         rgb = np.asarray(image.convert("RGB"))
         height, width = rgb.shape[:2]
-        scale = min(1.0, self.working_side / max(height, width))
-        small = rgb
-        if scale < 1.0:
-            size = (max(1, round(width * scale)), max(1, round(height * scale)))
-            small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-
-        seeds, distance = self._seed(small)
-        if not ((seeds == cv2.GC_PR_FGD) | (seeds == cv2.GC_FGD)).any():
-            raise EmptyMaskError("no subject found: the image looks like plain background")
-        if min(small.shape[:2]) >= 16:
-            hard = self._grabcut(small, seeds)
-        else:
-            hard = (seeds == cv2.GC_PR_FGD) | (seeds == cv2.GC_FGD)
-        hard = _clean(hard)
+        small, hard = self._subject(rgb)
         if not hard.any():
-            raise EmptyMaskError("no subject found: nothing stood out from the background")
-        soft = _guided_filter(
-            small, hard.astype(np.float32), radius=max(2, min(small.shape[:2]) // 80)
-        )
+            raise EmptyMaskError("no subject found: the image looks like plain background")
+        radius = max(2, min(small.shape[:2]) // 80)
+        soft = guided_filter(small, hard.astype(np.float32), radius=radius)
         mask = np.clip(soft * 255.0, 0, 255).astype(np.uint8)
         if mask.shape[:2] != (height, width):
             mask = cv2.resize(mask, (width, height), interpolation=cv2.INTER_LINEAR)
         return Image.fromarray(mask, mode="L")
 
-    def _seed(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """GrabCut seeds from a subject score: colour, focus and position cues combined.
+    def _subject(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The subject's boolean mask, and the copy of ``rgb`` it was found on.
 
-        * colour: distance to the background's colours, learnt from the top and side
-          borders (subjects often touch the bottom edge, rarely the top);
-        * focus: photographers focus on the subject, so local sharpness marks it;
-        * position: subjects sit near the centre.
+        The saliency map always seeds GrabCut, unless the backdrop model already agrees
+        with its seeds; the backdrop model runs when the border looks like one.
         """
-        height, width = rgb.shape[:2]
-        lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
-        band = max(1, round(min(height, width) * self.border_fraction))
-        border = np.zeros((height, width), bool)
-        border[:band, :] = True
-        border[: int(height * 0.7), :band] = True
-        border[: int(height * 0.7), -band:] = True
+        small = _resize_to(rgb, self.working_side)
+        lab = _lab(small)
+        border = border_mask(lab.shape[:2], self.border_fraction)
+        seeds = _seeds(self._saliency(lab), border)
+        smooth = None
+        if fit_backdrop(lab, border).noise <= BUSY_NOISE:
+            sharp = _resize_to(rgb, BACKDROP_SIDE)
+            smooth = fill_holes(keep_parts(self._on_backdrop(_lab(sharp))), TINY_HOLE_SHARE)
+        if smooth is not None and _claims_border(_shrink(smooth, lab.shape[:2]), border):
+            smooth = None  # the surface did not explain the border: no backdrop after all
+        if smooth is not None:
+            probable = (seeds == cv2.GC_FGD) | (seeds == cv2.GC_PR_FGD)
+            if iou(_shrink(smooth, lab.shape[:2]), probable) >= AGREEMENT:
+                return sharp, smooth
+        busy = fill_holes(keep_parts(grabcut(small, seeds, self.iterations)), HOLE_SHARE)
+        if smooth is not None and _prefer_backdrop(_shrink(smooth, lab.shape[:2]), busy, lab):
+            return sharp, smooth
+        return small, busy
 
-        samples = lab[border].reshape(-1, 3)
-        clusters = max(1, min(self.background_clusters, len(samples)))
-        cv2.setRNGSeed(0)  # k-means++ seeding is random; the same image must give the same mask
-        criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.5)
-        _, labels, centres = cv2.kmeans(samples, clusters, None, criteria, 2, cv2.KMEANS_PP_CENTERS)
-        # A cluster holding few border pixels is probably the subject touching the edge.
-        counts = np.bincount(labels.ravel(), minlength=clusters)
-        centres = centres[counts >= max(1, 0.1 * len(samples))]
-        distance = np.min(
-            np.linalg.norm(lab[:, :, None, :] - centres[None, None, :, :], axis=3), axis=2
-        )
-        colour = _normalise(distance, floor=12.0)
+    def _on_backdrop(self, lab: np.ndarray) -> np.ndarray:
+        """Subject on a plain or gradient backdrop: far from the fitted surface.
 
-        grey = lab[:, :, 0]
-        sharp = np.abs(cv2.Laplacian(grey, cv2.CV_32F, ksize=3))
-        sharp = cv2.GaussianBlur(sharp, (0, 0), max(1.0, min(height, width) / 40))
-        focus = _normalise(sharp, floor=1.0)
+        The border's fit finds most of the backdrop; refitting a more flexible surface
+        to all of it follows gradients the border alone cannot tell (a spot of light).
+        """
+        backdrop = fit_backdrop(lab, border_mask(lab.shape[:2], self.border_fraction))
+        hard = _far_from(backdrop)
+        for _ in range(REFITS):
+            backdrop = fit_backdrop(lab, ~_grow(hard), REFIT_DEGREE)
+            hard = _far_from(backdrop)
+        return hard
 
-        ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-        position = np.exp(
-            -(
-                ((xs - width / 2) / (width * 0.45)) ** 2
-                + ((ys - height * 0.55) / (height * 0.5)) ** 2
-            )
-        )
-        score = (0.5 * colour + 0.25 * focus + 0.25 * position).astype(np.float32)
-
-        if float(distance.max()) < 12.0 and float(sharp.max()) < 2.0:
-            return np.full((height, width), cv2.GC_BGD, np.uint8), score
-        low, high = np.percentile(score, [45, 75])
-        seeds = np.full((height, width), cv2.GC_PR_BGD, np.uint8)
-        seeds[score > (low + high) / 2] = cv2.GC_PR_FGD
-        seeds[score >= high + 0.5 * (score.max() - high)] = cv2.GC_FGD
-        seeds[border & (score < low)] = cv2.GC_BGD
-        return seeds, score
-
-    def _grabcut(self, rgb: np.ndarray, seeds: np.ndarray) -> np.ndarray:
-        mask = seeds.copy()
-        if not ((mask == cv2.GC_BGD) | (mask == cv2.GC_PR_BGD)).any():
-            return np.ones(mask.shape, bool)
-        background = np.zeros((1, 65), np.float64)
-        foreground = np.zeros((1, 65), np.float64)
-        bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
-        cv2.grabCut(bgr, mask, None, background, foreground, self.iterations, cv2.GC_INIT_WITH_MASK)
-        return (mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)
+    def _saliency(self, lab: np.ndarray) -> np.ndarray:
+        """Pixel saliency 0..1 at ``lab``'s size, computed on a smaller copy."""
+        height, width = lab.shape[:2]
+        small = _resize_to(lab, SALIENCY_SIDE)
+        regions = slic(small, self.superpixels)
+        edge = border_mask(small.shape[:2], self.border_fraction)
+        on_border = np.zeros(regions.count, bool)
+        on_border[np.unique(regions.labels[edge])] = True
+        detail = _region_detail(small, regions.labels, regions.count)
+        values = region_saliency(regions, on_border, detail)[regions.labels].astype(np.float32)
+        return cv2.resize(values, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
-def _normalise(values: np.ndarray, *, floor: float) -> np.ndarray:
-    """Scale to 0..1 by a high percentile, so one outlier does not flatten the rest."""
-    top = max(floor, float(np.percentile(values, 98)))
-    return np.clip(values / top, 0.0, 1.0)
+def _region_detail(lab: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
+    """Each region's mean Laplacian magnitude of lightness, scaled to 0..1."""
+    sharp = np.abs(cv2.Laplacian(lab[..., 0], cv2.CV_32F, ksize=3))
+    sizes = np.maximum(np.bincount(labels.ravel(), minlength=count), 1)
+    detail = np.bincount(labels.ravel(), sharp.ravel(), minlength=count) / sizes
+    return np.clip(detail / max(1e-6, float(np.percentile(detail, 95))), 0.0, 1.0)
 
 
-def _clean(hard: np.ndarray) -> np.ndarray:
-    """Keep the large connected parts and fill the holes inside them."""
-    binary = hard.astype(np.uint8)
-    binary = cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    if count <= 1:
-        return np.zeros(hard.shape, bool)
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    keep = np.flatnonzero(areas >= max(4, 0.1 * areas.max())) + 1
-    kept = np.isin(labels, keep).astype(np.uint8)
-    # Holes: background regions that do not reach the image edge.
-    inverse = 1 - kept
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(inverse, connectivity=4)
-    height, width = kept.shape
-    for index in range(1, count):
-        x, y, w, h = stats[index, :4]
-        touches_edge = x == 0 or y == 0 or x + w == width or y + h == height
-        if not touches_edge and stats[index, cv2.CC_STAT_AREA] < 0.05 * height * width:
-            kept[labels == index] = 1
-    return kept.astype(bool)
+def _claims_border(hard: np.ndarray, border: np.ndarray) -> bool:
+    """Whether ``hard`` covers more of the border band than a backdrop's subject can."""
+    return np.count_nonzero(hard & border) > BORDER_CLAIM * np.count_nonzero(border)
 
 
-def _guided_filter(
-    rgb: np.ndarray, target: np.ndarray, radius: int, eps: float = 1e-3
-) -> np.ndarray:
-    """He et al.'s guided filter with a grey guide: edges follow the photo's edges."""
-    guide = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
-    size = (2 * radius + 1, 2 * radius + 1)
+def _prefer_backdrop(smooth: np.ndarray, busy: np.ndarray, lab: np.ndarray) -> bool:
+    """Whether the backdrop model's mask wins over the saliency one.
 
-    def box(values: np.ndarray) -> np.ndarray:
-        return cv2.boxFilter(values, -1, size, borderType=cv2.BORDER_REFLECT)
+    When both agree the backdrop's is sharper (it keeps real holes and thin parts).
+    When the backdrop's holds the saliency one, it wins: the saliency found only part
+    of the subject. (Not the other way round: GrabCut and hole filling make a superset
+    of the backdrop's mask that has lost its real holes.) Otherwise the backdrop's,
+    unless the saliency mask's outline follows clearly stronger edges in the photo.
+    """
+    if iou(smooth, busy) >= AGREEMENT:
+        return True
+    if np.count_nonzero(smooth & busy) >= CONTAINED * np.count_nonzero(busy):
+        return True
+    return OUTLINE_MARGIN * outline_contrast(lab, smooth) >= outline_contrast(lab, busy)
 
-    mean_guide, mean_target = box(guide), box(target)
-    covariance = box(guide * target) - mean_guide * mean_target
-    variance = box(guide * guide) - mean_guide * mean_guide
-    a = covariance / (variance + eps)
-    b = mean_target - a * mean_guide
-    return box(a) * guide + box(b)
+
+def _shrink(hard: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """A boolean mask resized to ``shape`` (height, width)."""
+    if hard.shape == shape:
+        return hard
+    resized = cv2.resize(hard.astype(np.float32), shape[::-1], interpolation=cv2.INTER_AREA)
+    return resized > 0.5
+
+
+def _far_from(backdrop: Backdrop) -> np.ndarray:
+    """Pixels clearly off the backdrop surface, with their weaker connected neighbours."""
+    low = max(MIN_CONTRAST, NOISE_FACTOR * backdrop.noise)
+    return hysteresis(backdrop.residual, low, 2.0 * low)
+
+
+def _grow(hard: np.ndarray) -> np.ndarray:
+    """``hard`` dilated a little, so its soft edge is not taken for backdrop."""
+    return cv2.dilate(hard.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+
+
+def _seeds(saliency: np.ndarray, border: np.ndarray) -> np.ndarray:
+    """GrabCut seeds from a 0..1 saliency map: sure, probable and border background."""
+    threshold = _otsu(saliency)
+    seeds = np.full(saliency.shape, cv2.GC_PR_BGD, np.uint8)
+    seeds[saliency > threshold] = cv2.GC_PR_FGD
+    seeds[saliency > threshold + 0.5 * (saliency.max() - threshold)] = cv2.GC_FGD
+    seeds[(saliency < 0.5 * threshold)] = cv2.GC_BGD
+    seeds[border & (saliency <= threshold)] = cv2.GC_BGD
+    return seeds
+
+
+def _otsu(values: np.ndarray) -> float:
+    """Otsu's threshold of values in 0..1."""
+    grey = np.clip(values * 255, 0, 255).astype(np.uint8)
+    threshold, _ = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return float(threshold) / 255.0
+
+
+def _resize_to(picture: np.ndarray, side: int) -> np.ndarray:
+    """Scale down so the longer side is at most ``side`` (never up)."""
+    height, width = picture.shape[:2]
+    scale = side / max(height, width)
+    if scale >= 1.0:
+        return picture
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(picture, size, interpolation=cv2.INTER_AREA)
+
+
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    """CIE Lab in its own units (L 0..100), float32."""
+    return cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
