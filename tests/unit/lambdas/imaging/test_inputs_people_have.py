@@ -135,3 +135,15 @@ def test_the_messages_print_the_caps_the_readme_states():
 
 def caps(settings: Settings) -> dict:
     return {"max_bytes": settings.max_bytes, "max_pixels": settings.max_pixels}
+
+
+def test_without_pillow_heif_a_heic_photo_is_refused_by_name(monkeypatch):
+    """The Lambda bundle does not carry pillow-heif: there a HEIC photo says why it fails."""
+    from lambdas.errors import UnsupportedFormatError
+    from lambdas.imaging import validation
+
+    monkeypatch.setattr(
+        validation, "READABLE", tuple(f for f in validation.READABLE if f != "HEIF")
+    )
+    with pytest.raises(UnsupportedFormatError, match="HEIF image.*pillow-heif is not installed"):
+        validate_image(encoded("HEIF"), max_bytes=MAX_BYTES, max_pixels=MAX_PIXELS)
