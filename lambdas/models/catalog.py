@@ -283,7 +283,9 @@ CATALOG: dict[str, ModelFacts] = {
         input_size=1024,
         normalize="0.5,0.5,0.5/1.0,1.0,1.0",
         sigmoid=False,
-        licence="Apache-2.0 (DIS / IS-Net, xuebinqin/DIS)",
+        # xuebinqin/DIS README, "Term of Use": code Apache-2.0; the DIS5K training set
+        # has terms of its own (DIS5K-Dataset-Terms-of-Use.pdf).
+        licence="Apache-2.0 (DIS / IS-Net, xuebinqin/DIS; DIS5K data has its own terms)",
         summary="IS-Net general use (rembg's)",
     ),
     # rembg/sessions/birefnet_general.py: 1024², ImageNet, sigmoid on the output.
