@@ -136,6 +136,9 @@ def test_the_cli_offers_every_registered_model(capsys):
     for name in model_names():
         assert name in listing
     assert "Apache-2.0" in listing and "MIT" in listing
+    with pytest.raises(SystemExit):  # estimate prices the stack: its models only
+        main(["estimate", "--count", "10", "--model", "u2netp"])
+    assert "choose from 'titan-v2', 'nova-canvas', 'stability'" in capsys.readouterr().err
 
 
 def test_first_use_downloads_once_verifies_and_runs(served, tiny_is_u2netp):
