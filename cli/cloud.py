@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from lambdas import errors
+from lambdas.models.catalog import AWS_MODELS
 from lambdas.planning import new_run_id
 from workflow.prices import estimate_costs
 
@@ -73,7 +74,13 @@ def register(commands: Any) -> None:
         "source", type=Path, nargs="?", help="a folder or manifest (or use --count)"
     )
     estimate.add_argument("--count", type=int, help="number of images, instead of SOURCE")
-    estimate.add_argument("--model", default="stability")
+    estimate.add_argument(
+        "--model",
+        default="stability",
+        choices=AWS_MODELS,
+        metavar="NAME",
+        help=f"a model the stack runs: {', '.join(AWS_MODELS)} (default: stability)",
+    )
     estimate.set_defaults(func=estimate_command)
 
 

@@ -15,9 +15,35 @@ import time
 from pathlib import Path
 
 from lambdas import errors
+from lambdas.models.catalog import CATALOG
 from lambdas.settings import OUTPUT_FORMATS
 
 EXIT_OK, EXIT_ITEMS_FAILED, EXIT_REFUSED = 0, 1, 2
+
+
+def model_help() -> str:
+    """``--model``'s help, from the registry."""
+
+    def names(keep) -> str:
+        return ", ".join(name for name in sorted(CATALOG) if keep(CATALOG[name]))
+
+    return (
+        "local (default: offline, no download); on Bedrock: "
+        + names(lambda facts: facts.model_id)
+        + "; pretrained, fetched once into U2NET_HOME (default ~/.u2net) as rembg does: "
+        + names(lambda facts: facts.weights)
+        + "; onnx (your own file, --model-path). `bgremove models` lists each with its "
+        "weights' licence"
+    )
+
+
+def models_command(args: argparse.Namespace) -> int:
+    """Print every model in the registry: where it runs and its weights' licence."""
+    for name in sorted(CATALOG):
+        facts = CATALOG[name]
+        print(f"{name:22} {facts.summary}")
+        print(f"{'':22} engines: {', '.join(facts.engines)}; weights: {facts.licence}")
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,9 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         "keeps what is done and processes the rest",
     )
     run.add_argument(
-        "--model",
-        default=None,
-        help="local (default, offline), stability, titan-v2, nova-canvas (Bedrock) or onnx",
+        "--model", default=None, choices=sorted(CATALOG), metavar="NAME", help=model_help()
     )
     run.add_argument(
         "--simulate",
@@ -115,9 +139,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Ask Bedrock whether MODEL can run in REGION (needs AWS credentials "
         "for Bedrock models); exit 0 usable, 2 not.",
     )
-    check.add_argument("--model", required=True)
+    check.add_argument("--model", required=True, choices=sorted(CATALOG), metavar="NAME")
     check.add_argument("--region", default=None, help="default: AWS_REGION or us-east-1")
     check.set_defaults(func=preflight_command)
+
+    models = commands.add_parser(
+        "models", help="list the models: where each runs and its weights' licence"
+    )
+    models.set_defaults(func=models_command)
 
     from cli import cloud
 
@@ -180,6 +209,18 @@ def run_command(args: argparse.Namespace) -> int:
     if args.concurrency is not None and args.concurrency < 1:
         print("bgremove: --concurrency must be at least 1", file=sys.stderr)
         return EXIT_REFUSED
+    weights = CATALOG[args.model].weights if args.model else None
+    if weights is not None:
+        # Fetch a pretrained model before the run, with a progress bar of its own;
+        # Plan checks it again (a manifest may name a model too).
+        from lambdas.models.pretrained import ensure_weights
+
+        try:
+            ensure_weights(args.model, weights, progress=not args.quiet and not args.json)
+        except errors.ModelUnusableError as error:
+            print(f"bgremove: cannot start: {error}", file=sys.stderr)
+            print("Nothing was processed and nothing was written.", file=sys.stderr)
+            return EXIT_REFUSED
 
     bar = ProgressBar(enabled=not args.quiet and not args.json)
 

@@ -32,7 +32,7 @@ from lambdas.errors import (
 from lambdas.imaging.output import OutputOptions
 from lambdas.models import model_names
 from lambdas.models.bedrock import default_region
-from lambdas.models.catalog import BEDROCK_MODELS, CATALOG
+from lambdas.models.catalog import AWS_MODELS, CATALOG
 from lambdas.models.preflight import preflight
 from lambdas.payloads import ItemRecord, LocalContext, PlanResult, RunContext, WorkItem
 from lambdas.run_store import RunStore, S3RunStore, open_store
@@ -187,22 +187,23 @@ def plan_run(
 
 
 def _check_model_runs_on_engine(settings: Settings) -> None:
-    """Refuse, before any work, a model the AWS engine's Lambdas cannot load.
+    """Refuse, before any work, a model the engine cannot run (the registry's ``engines``).
 
-    The Lambda bundle carries the Bedrock adapters only: ``local`` (OpenCV) and
-    ``onnx`` (onnxruntime) are not in it, so on AWS every item would fail with
-    ``ModuleNotFoundError``. The local engine runs them all.
+    The Lambda bundle carries the Bedrock adapters only: ``local`` (OpenCV), ``onnx``
+    and the pretrained models (onnxruntime) are not in it, so on AWS every item
+    would fail with ``ModuleNotFoundError``. The local engine runs them all.
 
     Raises
     ------
     ModelUnusableError
-        On the AWS engine, for a model that has no Bedrock model id.
+        For a model whose registry entry does not list the run's engine.
     """
-    if settings.engine == "local" or CATALOG[settings.model].model_id is not None:
+    engine = "local" if settings.engine == "local" else "aws"
+    if engine in CATALOG[settings.model].engines:
         return
     raise ModelUnusableError(
         f"model {settings.model!r} runs only on the local engine (bgremove run): "
-        f"the AWS engine's Lambdas cannot load it; choose one of {', '.join(BEDROCK_MODELS)}"
+        f"the AWS engine's Lambdas cannot load it; choose one of {', '.join(AWS_MODELS)}"
     )
 
 

@@ -12,6 +12,26 @@ from lambdas.errors import ConfigError
 from lambdas.imaging.output import OUTPUT_OPTIONS, OutputOptions
 
 OUTPUT_FORMATS = ("png", "webp", "jpeg")
+#: The byte cap: a 24 MP 16-bit TIFF (6000 x 4000 x 3 x 2 = 144 MB) passes. MB = 10^6 bytes,
+#: as the README and every message say.
+MAX_BYTES = 200_000_000
+#: The pixel cap: a 108 MP phone photo passes; 200 MP is what a model copy's bounded
+#: decode and the full-resolution cutout are sized for.
+MAX_PIXELS = 200_000_000
+
+
+def megabytes(count: int) -> str:
+    """``count`` bytes as the README writes them: decimal MB (``200 MB``, ``144.1 MB``)."""
+    value = count / 1e6
+    return f"{value:,.0f} MB" if value == round(value) else f"{value:,.1f} MB"
+
+
+def megapixels(count: int) -> str:
+    """``count`` pixels as the README writes them (``200 megapixels``, ``108.2 megapixels``)."""
+    value = count / 1e6
+    return f"{value:,.0f} megapixels" if value == round(value) else f"{value:,.1f} megapixels"
+
+
 #: Memory one image in flight may take on the local engine (a 24 MP photo's cutout and copies).
 IMAGE_MEMORY_BYTES = 600 * 1024 * 1024
 
@@ -35,8 +55,8 @@ class Settings:
     url_expiry_seconds: int = 3600  # the tutorial's one-hour presigned URL
     input_prefix: str = layout.INPUTS
     output_prefix: str = layout.OUTPUTS
-    max_bytes: int = 50 * 1024 * 1024
-    max_pixels: int = 100_000_000
+    max_bytes: int = MAX_BYTES
+    max_pixels: int = MAX_PIXELS
     simulate: str | None = None  # a --simulate spec: the model talks to a simulated Bedrock
     time_scale: float = 1.0  # compresses the simulator's clock (tests, rehearsals)
     model_path: str | None = None  # the onnx model's file

@@ -13,6 +13,9 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 # Local runs keep masks between runs; tests must not read or fill the user's cache.
 os.environ["BGREMOVE_CACHE_DIR"] = tempfile.mkdtemp(prefix="bgremove-test-cache-")
+# Pretrained models: never read or fill the user's ~/.u2net, never reach the internet.
+os.environ["U2NET_HOME"] = tempfile.mkdtemp(prefix="bgremove-test-u2net-")
+os.environ["BGREMOVE_MODEL_BASE_URL"] = "http://127.0.0.1:9/no-downloads-in-tests"
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lambdas.models.catalog import CATALOG
+from lambdas.models.catalog import AWS_MODELS, CATALOG
 from workflow.definition import RetryPolicy, WorkflowSettings
 
 #: Memory (MB) per function: a 24 MP image decoded to RGBA is ~100 MB, twice over in Store.
@@ -52,10 +52,10 @@ class StackConfig:
         """``get`` is ``app.node.try_get_context``."""
         defaults = cls()
         model = get("model") or defaults.model
-        if model not in CATALOG or CATALOG[model].model_id is None:
-            bedrock = [name for name, facts in CATALOG.items() if facts.model_id]
+        if model not in CATALOG or "aws" not in CATALOG[model].engines:
             raise ValueError(
-                f"context model={model!r}: choose a Bedrock model: {', '.join(bedrock)}"
+                f"context model={model!r}: choose a model the AWS engine runs: "
+                f"{', '.join(AWS_MODELS)}"
             )
 
         def number(key: str, default: int | None) -> int | None:

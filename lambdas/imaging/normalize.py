@@ -13,6 +13,8 @@ import warnings
 
 from PIL import Image, ImageCms, ImageOps
 
+from lambdas.imaging.validation import open_image
+
 _SRGB = ImageCms.createProfile("sRGB")
 # EXIF orientations that swap width and height.
 _TRANSPOSED = {5, 6, 7, 8}
@@ -30,7 +32,7 @@ def open_normalized(data: bytes, *, max_side: int | None = None) -> tuple[Image.
     notes: list[str] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        image = Image.open(io.BytesIO(data))
+        image = open_image(data)  # our caps, checked in Validate, replace Pillow's
         frames = getattr(image, "n_frames", 1)
         if frames > 1:
             notes.append(f"animated {image.format}: used frame 1 of {frames}")

@@ -2,13 +2,19 @@
 
 The order matters: the byte cap is checked first, then the pixel count from the
 header alone, and only then is anything decoded, so a decompression bomb (a tiny
-file claiming billions of pixels) fails fast and cheaply.
+file claiming billions of pixels) fails fast and cheaply. Our caps
+(``lambdas.settings``) replace Pillow's global one (``Image.MAX_IMAGE_PIXELS``,
+which refuses above 179 MP): ``open_image`` opens with the format's own plugin.
+
+HEIC/HEIF (phones' default) is decoded by the ``pillow-heif`` wheel, AVIF by
+Pillow itself (12.2 bundles libavif).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import struct
 import warnings
 from typing import TypedDict
 
@@ -20,9 +26,23 @@ from lambdas.errors import (
     ImageTooLargeError,
     UnsupportedFormatError,
 )
+from lambdas.settings import megabytes, megapixels
+
+try:
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    HEIF_READABLE = True
+except ImportError:  # pragma: no cover - pinned in requirements.txt
+    HEIF_READABLE = False
 
 #: Formats bgremove decodes (they are normalised to RGB later).
-READABLE = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
+READABLE = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "AVIF") + (
+    ("HEIF",) if HEIF_READABLE else ()
+)
+#: ISO-BMFF (``ftyp``) brands: AVIF's, and HEIF's (HEVC-coded, as phones write them).
+_AVIF_BRANDS = {b"avif", b"avis"}
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"}
 
 # Magic numbers of files people drop into photo folders that are not images we read.
 _NOT_IMAGES = (
@@ -61,7 +81,47 @@ def sniff_format(data: bytes) -> str | None:
         return "BMP"
     if data[:4] in (b"II*\x00", b"MM\x00*"):
         return "TIFF"
+    brands = _ftyp_brands(data)
+    if brands & _AVIF_BRANDS:
+        return "AVIF"
+    if brands & _HEIF_BRANDS or (brands and brands <= {b"mif1", b"msf1", b"miaf"}):
+        return "HEIF"
     return None
+
+
+def _ftyp_brands(data: bytes) -> set[bytes]:
+    """The major and compatible brands of an ISO-BMFF file's ``ftyp`` box (or none)."""
+    if data[4:8] != b"ftyp":
+        return set()
+    size = min(int.from_bytes(data[:4], "big"), len(data), 256)
+    brands = {data[8:12]}
+    brands.update(data[offset : offset + 4] for offset in range(16, size - 3, 4))
+    return brands
+
+
+def open_image(data: bytes) -> Image.Image:
+    """Open ``data`` lazily (header only) with its format's plugin.
+
+    Unlike ``Image.open`` this applies no global pixel cap: callers check ours
+    (``validate_image``) before decoding.
+
+    Raises
+    ------
+    UnidentifiedImageError
+        The bytes are no format Pillow can open.
+    """
+    fmt = sniff_format(data)
+    Image.init()
+    if fmt in Image.OPEN and fmt in READABLE:
+        factory, accept = Image.OPEN[fmt]
+        if accept is None or accept(data[:16]):
+            try:
+                return factory(io.BytesIO(data), None)
+            except (SyntaxError, IndexError, TypeError, struct.error) as error:
+                raise UnidentifiedImageError(f"cannot identify the {fmt} image: {error}") from None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        return Image.open(io.BytesIO(data))
 
 
 def describe_non_image(data: bytes) -> str:
@@ -70,11 +130,6 @@ def describe_non_image(data: bytes) -> str:
         if data.startswith(magic):
             return description
     if data[4:8] == b"ftyp":
-        brand = data[8:12].decode("ascii", "replace").strip()
-        if brand in {"heic", "heix", "hevc", "mif1", "msf1"}:
-            return "a HEIC/HEIF photo (convert it to JPEG or PNG)"
-        if brand in {"avif", "avis"}:
-            return "an AVIF image (convert it to JPEG, PNG or WebP)"
         return "an MP4/QuickTime video"
     head = data[:512].lstrip().lower()
     if head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in head):
@@ -100,17 +155,21 @@ def validate_image(data: bytes, *, max_bytes: int, max_pixels: int) -> ImageFact
         raise EmptyFileError("the file is empty (0 bytes)")
     if size > max_bytes:
         raise ImageTooLargeError(
-            f"the file is {size / 1e6:,.1f} MB, above the {max_bytes / 1e6:,.0f} MB limit"
+            f"the file is {megabytes(size)}, above the {megabytes(max_bytes)} limit"
         )
     fmt = sniff_format(data)
     if fmt is None:
         raise UnsupportedFormatError(f"not an image: the file is {describe_non_image(data)}")
+    if fmt not in READABLE:
+        raise UnsupportedFormatError(
+            f"a {fmt} image, which this installation cannot decode (pillow-heif is not "
+            "installed): convert it to JPEG or PNG"
+        )
 
     with warnings.catch_warnings():
-        # Pillow warns (then errors) on large images by its own global cap; ours is explicit.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
-            image = Image.open(io.BytesIO(data))
+            image = open_image(data)
         except Image.DecompressionBombError:
             image = None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
@@ -122,7 +181,7 @@ def validate_image(data: bytes, *, max_bytes: int, max_pixels: int) -> ImageFact
             if claimed is None:
                 raise ImageTooLargeError(
                     f"the {fmt} header claims more pixels than can be decoded safely "
-                    f"(above the {max_pixels / 1e6:,.0f} megapixel limit)"
+                    f"(above the {megapixels(max_pixels)} limit)"
                 )
             width, height = claimed
         else:
@@ -130,8 +189,8 @@ def validate_image(data: bytes, *, max_bytes: int, max_pixels: int) -> ImageFact
         pixels = width * height
         if pixels > max_pixels:
             raise ImageTooLargeError(
-                f"the image is {width:,} x {height:,} = {pixels / 1e6:,.0f} megapixels, "
-                f"above the {max_pixels / 1e6:,.0f} megapixel limit"
+                f"the image is {width:,} x {height:,} = {megapixels(pixels)}, "
+                f"above the {megapixels(max_pixels)} limit"
             )
         if image is None:
             raise CorruptImageError(f"damaged {fmt} file: its header cannot be read")

@@ -9,7 +9,10 @@ Pre- and post-processing follow what these exports are trained with (and what
 rembg does with them): RGB scaled to 0..1, then ``(x - mean) / std`` (ImageNet
 statistics by default; ``normalize="unit"`` keeps 0..1); values outside 0..1 are
 logits and go through a sigmoid; the map is stretched to 0..1 (min-max) and resized
-back to the image.
+back to the image. The pretrained models (``lambdas.models.catalog``) pin what rembg
+does instead of guessing: ``divide_by_max`` (rembg divides by the image's own
+maximum, not 255), ``sigmoid`` (always for BiRefNet, never for U²-Net and IS-Net)
+and LANCZOS resizing (``rembg/sessions/base.py``, ``birefnet_general.py``).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ NORMALIZATIONS = {
     "imagenet": (IMAGENET_MEAN, IMAGENET_STD),
     "unit": ((0.0, 0.0, 0.0), (1.0, 1.0, 1.0)),
 }
+RESAMPLING = {"bilinear": Image.Resampling.BILINEAR, "lanczos": Image.Resampling.LANCZOS}
 
 
 def _file_sha256(path: str) -> str:
@@ -56,6 +60,13 @@ class OnnxMattingModel:
         the same as text: ``"0.5,0.5,0.5/0.5,0.5,0.5"``.
     output
         Name of the output holding the matte; default the model's first output.
+    sigmoid
+        ``True``: the output is logits (BiRefNet); ``False``: it is already 0..1
+        (U²-Net, IS-Net); ``None`` (default): logits when values leave 0..1.
+    divide_by_max
+        Scale the image by its own maximum value (rembg) instead of by 255.
+    resample
+        ``"bilinear"`` (default) or ``"lanczos"`` (rembg), both ways.
 
     Raises
     ------
@@ -73,6 +84,9 @@ class OnnxMattingModel:
         input_size: int | None = None,
         normalize: str | tuple[Sequence[float], Sequence[float]] = "imagenet",
         output: str | None = None,
+        sigmoid: bool | None = None,
+        divide_by_max: bool = False,
+        resample: str = "bilinear",
     ) -> None:
         path = path or os.environ.get("BGREMOVE_ONNX_MODEL")
         if not path:
@@ -82,6 +96,11 @@ class OnnxMattingModel:
         if not Path(path).is_file():
             raise ConfigError(f"ONNX model file {path} does not exist")
         mean, std = self._normalization(normalize)
+        if resample not in RESAMPLING:
+            raise ConfigError(f"unknown resampling {resample!r}: use {' or '.join(RESAMPLING)}")
+        self.resample = resample
+        self.sigmoid = sigmoid
+        self.divide_by_max = divide_by_max
         import onnxruntime
 
         try:
@@ -143,12 +162,17 @@ class OnnxMattingModel:
             "mean": self.mean.ravel().round(6).tolist(),
             "std": self.std.ravel().round(6).tolist(),
             "output": self.output,
+            "sigmoid": self.sigmoid,
+            "divide_by_max": self.divide_by_max,
+            "resample": self.resample,
         }
 
     def remove_background(self, image: Image.Image) -> Image.Image:
         """The soft ``"L"`` mask of ``image`` at its own size (255 = subject)."""
-        resized = image.convert("RGB").resize(self.size, Image.Resampling.BILINEAR)
-        array = np.asarray(resized, np.float32).transpose(2, 0, 1)[None] / 255.0
+        resample = RESAMPLING[self.resample]
+        resized = image.convert("RGB").resize(self.size, resample)
+        array = np.asarray(resized, np.float32).transpose(2, 0, 1)[None]
+        array = array / (max(float(array.max()), 1e-6) if self.divide_by_max else 255.0)
         array = ((array - self.mean) / self.std).astype(self.input_dtype)
         (output,) = self.session.run([self.output], {self.input_name: array})
         matte = np.squeeze(np.asarray(output, np.float32))
@@ -159,10 +183,11 @@ class OnnxMattingModel:
             )
         if not np.isfinite(matte).all():
             raise ModelResponseError(f"{self.path} returned NaN or infinite values")
-        if matte.min() < 0.0 or matte.max() > 1.0:
+        logits = matte.min() < 0.0 or matte.max() > 1.0 if self.sigmoid is None else self.sigmoid
+        if logits:
             matte = 0.5 * (1.0 + np.tanh(matte / 2))  # the sigmoid, without overflow
         low, high = float(matte.min()), float(matte.max())
         if high - low > 1e-6:
             matte = (matte - low) / (high - low)
         mask = Image.fromarray(np.round(matte * 255).astype(np.uint8))
-        return mask.resize(image.size, Image.Resampling.BILINEAR)
+        return mask.resize(image.size, resample)

@@ -3,7 +3,9 @@
 In order, cheapest first:
 
 1. the catalog: is the model offered in the region, and is its known end-of-life
-   date past? (no AWS call; ``local`` and ``onnx`` always pass here);
+   date past? (no AWS call; ``local`` and ``onnx`` always pass here; a pretrained
+   model's weights are fetched on first use and verified here, so a machine that
+   cannot fetch them is refused before any work);
 2. ``GetFoundationModel``: AWS's lifecycle status and end-of-life date, which win
    over the catalog's; an ``AccessDeniedException`` means the model is not usable;
 3. ``GetFoundationModelAvailability``: whether the account is authorised for the
@@ -98,6 +100,12 @@ def preflight(
     if model not in CATALOG:
         raise ModelUnusableError(f"unknown model {model!r}: choose one of {', '.join(CATALOG)}")
     facts = CATALOG[model]
+    if facts.weights is not None:
+        # A pretrained model is usable when its weights are here, verified: fetched now
+        # on first use, so an offline machine is refused before any work.
+        from lambdas.models.pretrained import ensure_weights
+
+        ensure_weights(model, facts.weights)
     if facts.model_id is None:
         return PreflightResult(model=model, model_id=None, status="ACTIVE")
     instead = alternatives(model, region, today)

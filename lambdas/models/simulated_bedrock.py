@@ -45,7 +45,9 @@ from botocore.response import StreamingBody
 from PIL import Image, ImageFilter, UnidentifiedImageError
 
 from lambdas.errors import ConfigError
+from lambdas.models import factories
 from lambdas.models.bedrock import MAX_BODY_BYTES
+from lambdas.models.catalog import CATALOG
 
 SPEC_DEFAULTS: dict[str, float] = {
     "throttle": 0.0,
@@ -58,18 +60,16 @@ SPEC_DEFAULTS: dict[str, float] = {
 _PROBABILITIES = ("throttle", "error", "fail")
 _WHOLE_NUMBERS = ("latency_ms", "rpm", "seed")
 
-TITAN_IDS = ("amazon.titan-image-generator-v2:0", "amazon.nova-canvas-v1:0")
-STABILITY_IDS = (
-    "us.stability.stable-image-remove-background-v1:0",
-    "stability.stable-image-remove-background-v1:0",
-)
-# The limits Bedrock enforces on the request (DESIGN.md), so a Resize bug shows up
-# in simulated runs as the ValidationException the real service would send.
-TITAN_MAX_SIDE = 1408
+# Model ids and limits come from the registry (lambdas.models.catalog): the limits
+# Bedrock enforces on the request (DESIGN.md), so a Resize bug shows up in simulated
+# runs as the ValidationException the real service would send.
+TITAN_IDS = tuple(facts.model_id for facts in CATALOG.values() if facts.factory is factories.titan)
+STABILITY_IDS = (CATALOG["stability"].model_id, CATALOG["stability"].foundation_model_id)
+TITAN_MAX_SIDE = CATALOG["titan-v2"].limits.max_side
 TITAN_MAX_BYTES = 5 * 1024 * 1024
-STABILITY_MIN_SIDE = 64
-STABILITY_MAX_PIXELS = 9_437_184
-STABILITY_ASPECT = (1 / 2.5, 2.5)
+STABILITY_MIN_SIDE = CATALOG["stability"].limits.min_side
+STABILITY_MAX_PIXELS = CATALOG["stability"].limits.max_pixels
+STABILITY_ASPECT = CATALOG["stability"].limits.aspect_range
 
 
 def parse_spec(spec: str | dict) -> dict[str, float]:

@@ -45,7 +45,8 @@ def test_animated_gif_counts_frames():
         (b"PK\x03\x04rest", UnsupportedFormatError, "ZIP"),
         (b"hello, this is text\n", UnsupportedFormatError, "text file"),
         (b"<svg xmlns='http://www.w3.org/2000/svg'></svg>", UnsupportedFormatError, "SVG"),
-        (b"\x00\x00\x00\x18ftypheic\x00\x00", UnsupportedFormatError, "HEIC"),
+        (b"\x00\x00\x00\x18ftypheic\x00\x00", CorruptImageError, "damaged HEIF"),
+        (b"\x00\x00\x00\x18ftypisom\x00\x00", UnsupportedFormatError, "video"),
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, CorruptImageError, "PNG"),
     ],
 )

@@ -152,3 +152,31 @@ def test_missing_unloadable_and_wrong_shaped_models(tmp_path, monkeypatch):
 def test_the_model_file_can_come_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("BGREMOVE_ONNX_MODEL", brightness_model(tmp_path / "e.onnx", 32))
     assert_bright_square_is_subject(get_model("onnx").remove_background(photo()))
+
+
+def test_rembgs_way_is_pinned_not_guessed(tmp_path):
+    """``sigmoid`` forces or forbids the sigmoid (rembg: BiRefNet yes, U²-Net/IS-Net no);
+    ``divide_by_max`` scales by the image's own maximum, as rembg does.
+    """
+    image = Image.new("RGB", (96, 32), (10, 10, 10))
+    image.paste((191, 191, 191), (32, 0, 64, 32))
+    image.paste((250, 250, 250), (64, 0, 96, 32))
+    probabilities = brightness_model(tmp_path / "p.onnx", 32, logits=False)
+    forced = OnnxMattingModel(probabilities, normalize="unit", sigmoid=True)
+    assert np.asarray(forced.remove_background(image))[16, 48] >= 197  # a sigmoid, stretched
+    logits = brightness_model(tmp_path / "l.onnx", 32)
+    linear = OnnxMattingModel(logits, normalize="unit", sigmoid=False)
+    assert 188 <= np.asarray(linear.remove_background(image))[16, 48] <= 196
+    # A dim photo (max 125): by its maximum the grey third's logit is 8 * (95/125 - 0.5),
+    # by 255 it is 8 * (95/255 - 0.5): only the first is clearly subject after a sigmoid.
+    dim = Image.new("RGB", (96, 32), (5, 5, 5))
+    dim.paste((95, 95, 95), (32, 0, 64, 32))
+    dim.paste((125, 125, 125), (64, 0, 96, 32))
+    by_max = OnnxMattingModel(logits, normalize="unit", sigmoid=True, divide_by_max=True)
+    by_255 = OnnxMattingModel(logits, normalize="unit", sigmoid=True)
+    assert by_max.cache_params() != by_255.cache_params()
+    grey_by_max = int(np.asarray(by_max.remove_background(dim))[16, 48])
+    grey_by_255 = int(np.asarray(by_255.remove_background(dim))[16, 48])
+    assert grey_by_max > 200 and grey_by_255 < 160
+    with pytest.raises(ConfigError, match="unknown resampling"):
+        OnnxMattingModel(logits, resample="cubic")
