@@ -22,6 +22,7 @@ longer works. ``apply()`` is idempotent.
     reads them from the children's results).
 12. A failed child of a Distributed Map gives the Map its error and cause as its
     result, as on AWS (moto gives null), so the 256 KiB limit meets what AWS's does.
+13. An Express workflow ends TIMED_OUT after 5 minutes, as on AWS (moto lets it run).
 Failed items never fail the Map (moto ignores ToleratedFailurePercentage, but its
 Distributed Map already tolerates them): a test watches for that changing.
 """
@@ -31,6 +32,7 @@ from __future__ import annotations
 import copy
 import functools
 import importlib
+import json
 import logging
 import sys
 import threading
@@ -55,6 +57,7 @@ from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
 from moto.stepfunctions.parser.asl.eval.program_state import ProgramError
 from moto.stepfunctions.parser.asl.utils import boto_client as moto_boto_client
 from moto.stepfunctions.parser.asl.utils import json_path
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 _lock = threading.Lock()
 _applied = False
@@ -72,6 +75,7 @@ ORIGINALS = {
     "map_run_event_manager": distributed_iteration_component.EventManager,
     "_evaluate_with_timeout": execute_state.ExecutionState._evaluate_with_timeout,
     "ResultWriter._eval_body": result_writer_decl.ResultWriter._eval_body,
+    "create_state_machine": StepFunctionsParserBackend.create_state_machine,
     "DistributedItemProcessorWorker._eval_job": (
         distributed_worker.DistributedItemProcessorWorker._eval_job
     ),
@@ -348,6 +352,23 @@ def _result_writer_on_state_input(self, env) -> None:
     self.resource_eval.eval_resource(env=env)
 
 
+#: AWS ends an Express workflow after this many seconds, whatever its definition says.
+EXPRESS_MAX_SECONDS = 300
+
+
+def _express_capped_create(self, name, definition, roleArn, *args, sm_type=None, **kwargs):  # noqa: N803
+    """moto's ``create_state_machine``; an Express machine gets AWS's 5-minute cap as
+    its ``TimeoutSeconds`` (moto enforces that field, not the cap)."""
+    if (sm_type or "").upper() == "EXPRESS":
+        document = json.loads(definition)
+        given = document.get("TimeoutSeconds", EXPRESS_MAX_SECONDS)
+        document["TimeoutSeconds"] = min(given, EXPRESS_MAX_SECONDS)
+        definition = json.dumps(document)
+    return ORIGINALS["create_state_machine"](
+        self, name, definition, roleArn, *args, sm_type=sm_type, **kwargs
+    )
+
+
 def apply() -> None:
     """Install every workaround (once per process)."""
     global _applied
@@ -366,6 +387,7 @@ def apply() -> None:
         distributed_iteration_component.EventManager = _UnrecordedEventManager
         execute_state.ExecutionState._evaluate_with_timeout = _evaluate_in_this_thread
         result_writer_decl.ResultWriter._eval_body = _result_writer_on_state_input
+        StepFunctionsParserBackend.create_state_machine = _express_capped_create
         for name in _STATE_DATA_MODULES:
             importlib.import_module(name).copy = _CopyWithJsonDeepcopy
         json_path.parse = _cached_parser(ORIGINALS["json_path.parse"])

@@ -428,3 +428,30 @@ def test_a_failed_child_gives_the_map_its_error_and_cause(sfn):
         json.loads(described["output"])["results"]
         == [{"Error": "CorruptImageError", "Cause": "truncated"}] * 2
     )
+
+
+# --- 13. Express workflows end after 5 minutes ---------------------------------------------
+
+
+def test_moto_still_lets_an_express_workflow_run_past_five_minutes():
+    source = inspect.getsource(ORIGINALS["create_state_machine"])
+    assert "TimeoutSeconds" not in source and "300" not in source, "moto caps Express now"
+
+
+def test_an_express_workflow_gets_aws_s_five_minute_cap(sfn):
+    client, _ = sfn
+    long_wait = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 900, "End": True}}}
+    express = client.create_state_machine(
+        name="express", definition=json.dumps(long_wait), roleArn=ROLE, type="EXPRESS"
+    )["stateMachineArn"]
+    standard = client.create_state_machine(
+        name="standard", definition=json.dumps(long_wait), roleArn=ROLE
+    )["stateMachineArn"]
+    capped = json.loads(client.describe_state_machine(stateMachineArn=express)["definition"])
+    assert capped["TimeoutSeconds"] == moto_workarounds.EXPRESS_MAX_SECONDS
+    kept = json.loads(client.describe_state_machine(stateMachineArn=standard)["definition"])
+    assert "TimeoutSeconds" not in kept
+    # moto enforces TimeoutSeconds itself: a short one ends the run TIMED_OUT.
+    short = {**long_wait, "TimeoutSeconds": 1}
+    described = run(client, {**short, "States": {"W": {"Type": "Wait", "Seconds": 5, "End": True}}})
+    assert described["status"] == "TIMED_OUT"
