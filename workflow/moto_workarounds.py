@@ -52,6 +52,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.item
 from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer import (
     result_writer_decl,
 )
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.state_map import StateMap
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
 from moto.stepfunctions.parser.asl.eval.program_state import ProgramError
@@ -321,9 +322,11 @@ def _evaluate_in_this_thread(self, env) -> None:
         frame.set_ended()
         env.close_frame(frame)
     execution_output = frame.stack.pop()
-    # AWS counts a state's result against the size limit before ResultPath drops it
-    # (workaround 10); moto checks only the output after ResultPath.
-    self._verify_size_quota(env=env, value=execution_output)
+    # AWS counts a Map's gathered results against the size limit before ResultPath
+    # drops them (workaround 10); moto checks only the output after ResultPath (a
+    # Task's result it checks itself).
+    if isinstance(self, StateMap):
+        self._verify_size_quota(env=env, value=execution_output)
     env.stack.append(execution_output)
     if not self._is_language_query_jsonpath():
         env.states.set_result(execution_output)
