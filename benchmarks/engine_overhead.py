@@ -14,8 +14,8 @@ Usage: ``python -m benchmarks.engine_overhead [--sizes 100,2000] [--big 10000]``
 from __future__ import annotations
 
 import argparse
-import os
 import json
+import os
 import resource
 import shutil
 import subprocess
