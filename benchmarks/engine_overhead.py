@@ -31,6 +31,7 @@ CONCURRENCY = 8
 MODEL = {"model": "stability", "simulate": "latency_ms=0,seed=1"}
 if os.environ.get("BGREMOVE_BENCH_MODEL") == "local":  # the offline model's real work instead
     MODEL = {"model": "local"}
+    CONCURRENCY = 2  # what a local run's default gives a 2-core machine: more only thrashes
 
 
 def make_images(folder: Path, count: int, size: int) -> None:
