@@ -202,8 +202,9 @@ def main() -> None:
     )
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     print(
-        f"Local engine overhead (concurrency {CONCURRENCY}, {MODEL['model']} answered by a "
-        f"simulated Bedrock at once, {args.image_size}px images)"
+        f"Local engine overhead (concurrency {CONCURRENCY}, model {MODEL['model']}"
+        f"{' answered by a simulated Bedrock at once' if 'simulate' in MODEL else ''}, "
+        f"{args.image_size}px images)"
     )
     for row in [header, *rows]:
         print("  ".join(str(cell).rjust(width) for cell, width in zip(row, widths, strict=True)))
