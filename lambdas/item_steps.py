@@ -104,10 +104,7 @@ def store(state: ItemInput, *, store: RunStore) -> ItemRecord:
         mask = opened.convert("L")
     before = make_preview(original)
     cutout = apply_mask(original, mask, state["resized"]["pad"])
-    del original  # the cutout holds the pixels now
-    options = OutputOptions.from_options(
-        {**run.get("output_options", {}), **item.get("options", {})}
-    )
+    options = OutputOptions.for_item(run, item)
     cutout = finish(cutout, options)
     fmt = run["output_format"]
     store.write_cutout(item, encode_output(cutout, fmt, fill=options.fill()), _CONTENT_TYPES[fmt])

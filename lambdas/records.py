@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from lambdas.imaging.output import OutputOptions
 from lambdas.payloads import ErrorInfo, ItemInput, ItemRecord, RunContext, StateError, WorkItem
 from lambdas.run_store import RunStore
 
@@ -13,7 +14,7 @@ def run_signature(run: RunContext, item: WorkItem) -> str:
     when this is unchanged (the simulator's clock is left out: it changes no mask).
     """
     options = {name: value for name, value in run["model_options"].items() if name != "time_scale"}
-    output = {**run.get("output_options", {}), **item.get("options", {})}
+    output = OutputOptions.for_item(run, item).to_dict()
     return json.dumps(
         {
             "model": run["model"],

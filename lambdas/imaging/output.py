@@ -64,6 +64,11 @@ class OutputOptions:
             raise ConfigError("mask and bg_color cannot be combined: a mask has no background")
         return values
 
+    @classmethod
+    def for_item(cls, run: Mapping[str, Any], item: Mapping[str, Any]) -> OutputOptions:
+        """An item's options: the run's (request and manifest), then the item's own."""
+        return cls.from_options({**run.get("output_options", {}), **item.get("options", {})})
+
     def to_dict(self) -> dict[str, Any]:
         """The options that differ from the defaults."""
         defaults = asdict(OutputOptions())
