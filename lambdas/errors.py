@@ -13,6 +13,11 @@ Errors are grouped by what the workflow does with them:
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Iterable
+from typing import ClassVar, NamedTuple
+
 
 class BgRemoveError(Exception):
     """Base class: ``str(error)`` is the plain-language reason shown in the report."""
@@ -38,6 +43,19 @@ class SourceNotFoundError(PlanError):
 
 class ModelUnusableError(PlanError):
     """The chosen model cannot be used: unknown, end-of-life, or not enabled."""
+
+    @classmethod
+    def unknown(cls, name: str, choices: Iterable[str]) -> ModelUnusableError:
+        """The error for a model name that is not in the registry.
+
+        Parameters
+        ----------
+        name
+            The name asked for.
+        choices
+            The names that would have been accepted (listed sorted in the message).
+        """
+        return cls(f"unknown model {name!r}: choose one of {', '.join(sorted(choices))}")
 
 
 class ConfigError(PlanError):
@@ -123,11 +141,19 @@ class NotProcessedError(ItemError):
 
 
 class RetryableError(BgRemoveError):
-    """A transient failure; the same request may succeed later."""
+    """A transient failure; the same request may succeed later.
+
+    ``retry_policy`` names the definition's retry policy for the class: ``"transient"``
+    (a short backoff) or ``"throttling"`` (the model-throttling backoff).
+    """
+
+    retry_policy: ClassVar[str] = "transient"
 
 
 class ModelThrottledError(RetryableError):
     """The model's request quota is exhausted for now (Bedrock ThrottlingException)."""
+
+    retry_policy: ClassVar[str] = "throttling"
 
 
 class ModelUnavailableError(RetryableError):
@@ -138,16 +164,104 @@ class StorageUnavailableError(RetryableError):
     """S3 had a transient fault (slow down, 5xx)."""
 
 
-#: Names the definition retries with the model-throttling policy.
-THROTTLING_ERRORS = ("ModelThrottledError",)
-#: Names the definition retries with the transient-fault policy.
-TRANSIENT_ERRORS = ("ModelUnavailableError", "StorageUnavailableError")
+def _error_classes() -> list[type[BgRemoveError]]:
+    return [
+        value
+        for value in globals().values()
+        if isinstance(value, type) and issubclass(value, BgRemoveError)
+    ]
 
 
 def error_names() -> set[str]:
     """Return the class name of every error defined in this module."""
-    return {
-        name
-        for name, value in globals().items()
-        if isinstance(value, type) and issubclass(value, BaseException)
-    }
+    return {error.__name__ for error in _error_classes()}
+
+
+def _retried_with(policy: str) -> tuple[str, ...]:
+    return tuple(
+        error.__name__
+        for error in _error_classes()
+        if issubclass(error, RetryableError)
+        and error is not RetryableError
+        and error.retry_policy == policy
+    )
+
+
+#: Names the definition retries with the model-throttling policy.
+THROTTLING_ERRORS = _retried_with("throttling")
+#: Names the definition retries with the transient-fault policy.
+TRANSIENT_ERRORS = _retried_with("transient")
+#: Names of the errors that stop a run before any work (the CLI's exit 2).
+PLAN_ERRORS = frozenset(
+    error.__name__ for error in _error_classes() if issubclass(error, PlanError)
+)
+
+
+# --- Reading a failure back: what Step Functions puts in ``Cause`` ----------------------
+
+
+class Cause(NamedTuple):
+    """A failure's error type and plain-language message, read from ``Error`` and ``Cause``."""
+
+    error_type: str
+    message: str
+
+
+_JSON_STRING = r'"((?:[^"\\]|\\.)*)("?)'
+
+
+def parse_cause(cause: str | None, error: str | None = None) -> Cause:
+    """Read a failure's ``Cause`` (and its ``Error`` name) into a type and a message.
+
+    A Lambda's ``Cause`` is JSON, ``{"errorMessage", "errorType", "stackTrace", …}``;
+    Step Functions' own errors carry plain text, and a long Lambda cause may arrive cut
+    off mid-JSON (its ``errorMessage`` is then kept as far as it goes, ending in "…").
+
+    Parameters
+    ----------
+    cause
+        The ``Cause`` text: JSON, plain text, truncated JSON, empty or ``None``.
+    error
+        The ``Error`` name beside it, used when the cause names no ``errorType``.
+
+    Returns
+    -------
+    Cause
+        ``error_type`` (``errorType``, else ``error``, else ``"UnknownError"``) and
+        ``message`` (``errorMessage``, else the plain text; ``""`` when there is none).
+    """
+    text = (cause or "").lstrip()
+    name = error or "UnknownError"
+    if not text.startswith("{"):
+        return Cause(name, text.rstrip())
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return _truncated_cause(text, name)
+    if not isinstance(parsed, dict):
+        return Cause(name, text)
+    return Cause(str(parsed.get("errorType") or name), str(parsed.get("errorMessage") or ""))
+
+
+def _truncated_cause(text: str, name: str) -> Cause:
+    """The fields a cut-off Lambda cause still holds (the raw text if it holds none)."""
+    error_type = re.search(rf'"errorType"\s*:\s*{_JSON_STRING}', text)
+    message = re.search(rf'"errorMessage"\s*:\s*{_JSON_STRING}', text)
+    if error_type is None and message is None:
+        return Cause(name, text)
+    if error_type is not None and error_type.group(2):  # a cut-off name names nothing
+        name = _decode_json_string(error_type.group(1)) or name
+    if message is None:
+        return Cause(name, "")
+    body = _decode_json_string(message.group(1))
+    return Cause(name, body if message.group(2) else f"{body}…")
+
+
+def _decode_json_string(body: str) -> str:
+    """A JSON string's content, even when cut inside an escape sequence."""
+    for end in range(len(body), max(len(body) - 6, -1), -1):
+        try:
+            return json.loads(f'"{body[:end]}"')
+        except ValueError:
+            continue
+    return body

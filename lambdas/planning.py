@@ -141,9 +141,7 @@ def plan_run(
         settings = settings.with_options(manifest[1].options)
     settings = settings.with_options(options)
     if settings.model not in model_names():
-        raise ModelUnusableError(
-            f"unknown model {settings.model!r}: choose one of {', '.join(model_names())}"
-        )
+        raise ModelUnusableError.unknown(settings.model, model_names())
     _check_model_runs_on_engine(settings)
 
     check = preflight(

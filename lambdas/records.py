@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from lambdas.errors import parse_cause
 from lambdas.imaging.output import OutputOptions
 from lambdas.payloads import ErrorInfo, ItemInput, ItemRecord, RunContext, StateError, WorkItem
 from lambdas.run_store import RunStore
@@ -39,19 +40,9 @@ _STATES_ERRORS = {
 def error_info(error: StateError) -> ErrorInfo:
     """Turn what a Catch put at ``$.error`` into an error type and a plain message.
 
-    A Lambda's ``Cause`` is a JSON string with ``errorType`` and ``errorMessage``;
-    errors raised by Step Functions itself carry free text.
+    ``parse_cause`` reads a Lambda's JSON cause and Step Functions' free text alike.
     """
-    name = error.get("Error") or "UnknownError"
-    cause = error.get("Cause") or ""
-    message = cause
-    try:
-        parsed = json.loads(cause)
-    except (TypeError, ValueError):
-        parsed = None
-    if isinstance(parsed, dict):
-        name = parsed.get("errorType") or name
-        message = parsed.get("errorMessage") or ""
+    name, message = parse_cause(error.get("Cause"), error.get("Error"))
     if name in _STATES_ERRORS:
         message = f"{_STATES_ERRORS[name]}{': ' + message if message else ''}"
     if not message:

@@ -139,6 +139,10 @@ def link_lifetime(s3: Any, wanted: int) -> int:
     return wanted
 
 
+#: The longest a SigV4 presigned URL may be valid: 7 days.
+MAX_PRESIGN_SECONDS = 604_800
+
+
 def presigned_url(s3: Any, bucket: str, key: str, expires_in: int) -> str:
     """A GET URL for a private object, valid ``expires_in`` seconds (tutorial: 3600)."""
     return s3.generate_presigned_url(

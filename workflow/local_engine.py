@@ -34,6 +34,7 @@ from typing import Any
 
 import boto3
 
+from cli.exit_codes import ExitCode
 from lambdas import clients, errors, layout
 from lambdas.models import bedrock
 from lambdas.models.catalog import BEDROCK_MODELS
@@ -101,12 +102,12 @@ class RunOutcome:
     abandoned: int = 0  # images still in flight when a second Ctrl-C stopped the run
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         if self.status == "refused":
-            return 2
-        if self.status == "finished" and not self.counts.get("failed"):
-            return 0
-        return 1
+            return ExitCode.REFUSED
+        if self.status == "finished":
+            return ExitCode.for_counts(self.counts)
+        return ExitCode.ITEMS_FAILED
 
 
 class LambdaInvoker:
@@ -454,22 +455,11 @@ def _failure(sfn: Any, execution: str, described: dict) -> tuple[str, str]:
             if details:
                 error, cause = details.get("error"), details.get("cause")
                 break
-    message = cause or ""
-    try:
-        parsed = json.loads(message)
-        if isinstance(parsed, dict):
-            error = parsed.get("errorType") or error
-            message = parsed.get("errorMessage") or message
-    except (TypeError, ValueError):
-        pass
-    return error or "UnknownError", message
+    return errors.parse_cause(cause, error)
 
 
 def _is_plan_error(error: str, invoker: LambdaInvoker) -> bool:
-    plan_errors = {
-        name for name in errors.error_names() if issubclass(getattr(errors, name), errors.PlanError)
-    }
-    return invoker.plan_result is None and error in plan_errors
+    return invoker.plan_result is None and error in errors.PLAN_ERRORS
 
 
 def local_environment(

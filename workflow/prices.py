@@ -9,6 +9,8 @@ from __future__ import annotations
 from lambdas.models.catalog import CATALOG
 from workflow.config import MEMORY_MB
 
+#: The region whose list prices these are.
+PRICE_REGION = "us-east-1"
 LAMBDA_ARM_GB_SECOND = 0.0000133334
 LAMBDA_REQUEST = 0.20 / 1_000_000
 STEP_FUNCTIONS_TRANSITION = 0.025 / 1000  # Standard workflows

@@ -26,6 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from lambdas.errors import SourceNotFoundError
+
 #: API Gateway's integration timeout for an edge-optimized REST API (seconds).
 API_GATEWAY_TIMEOUT_SECONDS = 29
 #: Both routes' paths under the stage.
@@ -235,7 +237,10 @@ def build_answer_definition(
                 {
                     "And": [
                         {"Variable": "$.read.cause.errorMessage", "IsPresent": True},
-                        {"Variable": "$.read.failure.Error", "StringEquals": "SourceNotFoundError"},
+                        {
+                            "Variable": "$.read.failure.Error",
+                            "StringEquals": SourceNotFoundError.__name__,
+                        },
                     ],
                     "Next": "Not found",
                 },

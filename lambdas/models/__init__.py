@@ -34,7 +34,5 @@ def get_model(name: str, **options: Any) -> BackgroundModel:
     try:
         facts = CATALOG[name]
     except KeyError:
-        raise ModelUnusableError(
-            f"unknown model {name!r}: choose one of {', '.join(model_names())}"
-        ) from None
+        raise ModelUnusableError.unknown(name, CATALOG) from None
     return facts.factory(facts, **options)

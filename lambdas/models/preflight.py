@@ -98,7 +98,7 @@ def preflight(
     """
     today = today or date.today()
     if model not in CATALOG:
-        raise ModelUnusableError(f"unknown model {model!r}: choose one of {', '.join(CATALOG)}")
+        raise ModelUnusableError.unknown(model, CATALOG)
     facts = CATALOG[model]
     if facts.weights is not None:
         # A pretrained model is usable when its weights are here, verified: fetched now

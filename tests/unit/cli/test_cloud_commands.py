@@ -15,7 +15,10 @@ from botocore.stub import Stubber
 from moto import mock_aws
 from PIL import Image, ImageDraw
 
-from cli import cloud
+from cli import aws
+from cli.commands.estimate import estimate_command
+from cli.commands.start import start_command
+from cli.commands.status import status_command
 from lambdas import clients
 from workflow import moto_workarounds
 from workflow.config import StackConfig
@@ -148,7 +151,7 @@ def args(**values):
 def test_start_waits_and_prints_the_presigned_report(deployed, capsys):
     s3, cli_clients = deployed
     upload_photos(s3)
-    code = cloud.start_command(
+    code = start_command(
         args(prefix="s3://bgremove-batch/inputs/shop/"), clients=cli_clients, poll=0.05
     )
     out = capsys.readouterr().out
@@ -163,9 +166,7 @@ def test_start_waits_and_prints_the_presigned_report(deployed, capsys):
         > 0
     )
     execution = out.split("Started ")[1].split()[0]
-    assert (
-        cloud.status_command(argparse.Namespace(execution_arn=execution), clients=cli_clients) == 1
-    )
+    assert status_command(argparse.Namespace(execution_arn=execution), clients=cli_clients) == 1
     assert "SUCCEEDED" in capsys.readouterr().out
 
 
@@ -174,7 +175,7 @@ def test_a_bad_manifest_is_refused_with_exit_2(deployed, capsys):
     s3.put_object(
         Bucket="bgremove-batch", Key="manifests/bad.json", Body=b'["inputs/a.png", "../x"]'
     )
-    code = cloud.start_command(
+    code = start_command(
         args(manifest="s3://bgremove-batch/manifests/bad.json"), clients=cli_clients, poll=0.05
     )
     assert code == 2
@@ -182,9 +183,7 @@ def test_a_bad_manifest_is_refused_with_exit_2(deployed, capsys):
 
 
 def test_estimate_prints_a_table(capsys, tmp_path):
-    assert (
-        cloud.estimate_command(argparse.Namespace(source=None, count=1000, model="stability")) == 0
-    )
+    assert estimate_command(argparse.Namespace(source=None, count=1000, model="stability")) == 0
     out = capsys.readouterr().out
     assert "Bedrock model" in out and "$    70.0000" in out
     lines = {
@@ -198,15 +197,13 @@ def test_estimate_prints_a_table(capsys, tmp_path):
 def test_status_links_re_signs_the_report_with_the_caller_s_credentials(deployed, capsys, tmp_path):
     s3, cli_clients = deployed
     upload_photos(s3, count=2)
-    cloud.start_command(
-        args(prefix="s3://bgremove-batch/inputs/shop/"), clients=cli_clients, poll=0.05
-    )
+    start_command(args(prefix="s3://bgremove-batch/inputs/shop/"), clients=cli_clients, poll=0.05)
     execution = capsys.readouterr().out.split("Started ")[1].split()[0]
     out = tmp_path / "fresh"
     status = argparse.Namespace(
         execution_arn=execution, links=True, expires=7200, out=out, region="us-east-1"
     )
-    assert cloud.status_command(status, clients=cli_clients) == 1  # readme.txt failed
+    assert status_command(status, clients=cli_clients) == 1  # readme.txt failed
     printed = capsys.readouterr().out
     assert f"{out / 'index.html'}" in printed
     report = json.loads((out / "report.json").read_text())
@@ -216,7 +213,7 @@ def test_status_links_re_signs_the_report_with_the_caller_s_credentials(deployed
     too_long = argparse.Namespace(
         execution_arn=execution, links=True, expires=10**7, out=out, region="us-east-1"
     )
-    assert cloud._answering(cloud.status_command)(too_long, clients=cli_clients) == 2
+    assert aws.answering(status_command)(too_long, clients=cli_clients) == 2
     assert "--expires must be between 1 and 604800" in capsys.readouterr().err
 
 
@@ -266,7 +263,7 @@ def test_iam_replay_every_call_a_function_makes_is_allowed_by_its_policy(
             args(manifest="s3://bgremove-batch/manifests/m.json"),
             args(prefix="s3://bgremove-batch/inputs/shop/", skip_done=True),
         ):
-            cloud.start_command(request, clients=cli_clients, poll=0.05)
+            start_command(request, clients=cli_clients, poll=0.05)
     policies = iam_replay.policies_by_function(template, LOGICAL_TO_FUNCTION)
     assert set(policies) == set(LOGICAL_TO_FUNCTION.values())
     assert recording.unknown == []
@@ -293,7 +290,7 @@ def test_output_options_from_a_manifest_item_on_the_aws_engine(deployed, capsys)
         ]
     }
     s3.put_object(Bucket="bgremove-batch", Key="manifests/o.json", Body=json.dumps(document))
-    code = cloud.start_command(
+    code = start_command(
         args(manifest="s3://bgremove-batch/manifests/o.json"), clients=cli_clients, poll=0.05
     )
     assert code == 0, capsys.readouterr()

@@ -12,7 +12,8 @@ import boto3
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from cli import cloud
+from cli.commands.start import start_command
+from cli.commands.status import status_command
 from cli.main import build_parser
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -136,7 +137,7 @@ def test_a_failed_map_run_is_reported_while_waiting(capsys):
         "itemCounts": {"total": 2, "succeeded": 1, "failed": 1, "aborted": 0, "timedOut": 0},
     }
     sfn = FakeStepFunctions(map_run=map_run)
-    assert cloud.start_command(start_args("--wait"), clients=(stack(), sfn), poll=0) == 1
+    assert start_command(start_args("--wait"), clients=(stack(), sfn), poll=0) == 1
     err = capsys.readouterr().err
     assert "the Map Run failed (1 failed, 0 aborted, 0 timed out of 2 items): arn:map-run" in err
 
@@ -147,6 +148,6 @@ def test_an_unreadable_map_run_is_reported_once(capsys):
     )
     sfn = FakeStepFunctions(map_run_error=denied)
     status = argparse.Namespace(execution_arn=EXECUTION, stack="BgRemoveStack", region=None)
-    assert cloud.status_command(status, clients=(None, sfn)) == 1
+    assert status_command(status, clients=(None, sfn)) == 1
     err = capsys.readouterr().err
     assert err.count("cannot read the Map Run's progress") == 1 and "not allowed" in err
