@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -22,4 +23,6 @@ def test_run_into_a_closed_pipe(tmp_path):
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
     assert result.stderr == ""
     assert result.returncode == ExitCode.OUTPUT_CLOSED
-    assert (out / "coffee.png").is_file() and (out / "report.json").is_file()
+    report = json.loads((out / "report.json").read_text())
+    assert report["counts"]["succeeded"] == 1  # the work is done; only the summary is lost
+    assert (out / "coffee_bg_removed.png").is_file()
