@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from cli import aws
 from cli.execution import MapRunProgress, finish
 from cli.exit_codes import ExitCode
+from lambdas.payloads import RunContext
 from lambdas.settings import Settings
 from lambdas.storage import MAX_PRESIGN_SECONDS
 
@@ -75,7 +76,8 @@ def fresh_links(summary: dict, args: argparse.Namespace, *, s3: Any = None) -> P
         )
     s3 = s3 or boto3.client("s3", region_name=args.region, config=Config(signature_version="s3v4"))
     plan = storage.read_json(s3, summary["bucket"], layout.plan_key(summary["run_id"]))
-    run = {**plan["run"], "url_expiry_seconds": args.expires}
+    # plan.json holds the RunContext Plan made (lambdas/payloads.py)
+    run = cast(RunContext, {**plan["run"], "url_expiry_seconds": args.expires})
     store = S3RunStore(run, s3=s3)
     report = run_report.build(store)
     out = args.out or Path(f"report-{summary['run_id']}")
