@@ -31,6 +31,6 @@ class ExitCode(IntEnum):
     OUTPUT_CLOSED = 128 + signal.SIGPIPE
 
     @classmethod
-    def for_counts(cls, counts: Mapping[str, int]) -> ExitCode:
+    def for_counts(cls, counts: Mapping[str, object]) -> ExitCode:
         """``ITEMS_FAILED`` if ``counts`` (a run's item counts) has a failed item, else ``OK``."""
         return cls.ITEMS_FAILED if counts.get("failed") else cls.OK
