@@ -10,7 +10,7 @@ from workflow.nag import add_nag_checks
 from workflow.stack import BgRemoveStack
 
 app = cdk.App(outdir=os.environ.get("CDK_OUTDIR", "cdk.out"))
-config = StackConfig.from_context(app.node.try_get_context)
+config = StackConfig.from_context(app.node.get_all_context())
 bundle = str(app.node.try_get_context("bundle_dependencies")).lower() != "false"
 stack = BgRemoveStack(
     app,

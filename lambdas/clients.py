@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from typing import Any
 
 import boto3
@@ -18,11 +17,12 @@ from botocore.config import Config
 from lambdas.models import BackgroundModel, get_model
 from lambdas.payloads import RunContext
 from lambdas.run_store import RunStore, open_store
+from lambdas.settings import aws_region
 
 
 @functools.cache
 def s3() -> Any:
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    region = aws_region()
     # Presigned URLs must name the region's endpoint and use SigV4 to work for new buckets.
     return boto3.client("s3", region_name=region, config=Config(signature_version="s3v4"))
 
@@ -41,7 +41,7 @@ def bedrock() -> Any:
     """Bedrock's control plane (GetFoundationModel, for the lifecycle preflight)."""
     if _bedrock_override is not None:
         return _bedrock_override
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    region = aws_region()
     return boto3.client("bedrock", region_name=region)
 
 

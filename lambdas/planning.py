@@ -31,12 +31,11 @@ from lambdas.errors import (
 )
 from lambdas.imaging.output import OutputOptions
 from lambdas.models import model_names
-from lambdas.models.bedrock import default_region
 from lambdas.models.catalog import AWS_MODELS, CATALOG
 from lambdas.models.preflight import preflight
 from lambdas.payloads import ItemRecord, LocalContext, PlanResult, RunContext, WorkItem
 from lambdas.run_store import RunStore, S3RunStore, open_store
-from lambdas.settings import Settings
+from lambdas.settings import Settings, aws_region
 from manifests.parsing import MANIFEST_OPTIONS, Manifest, manifest_kind, parse_manifest
 
 #: A request may also rehearse on a simulated Bedrock, or name an ONNX model file.
@@ -148,7 +147,7 @@ def plan_run(
 
     check = preflight(
         settings.model,
-        region=default_region(),
+        region=aws_region(),
         bedrock_client=bedrock() if bedrock and settings.simulate is None else None,
     )
     run = run_context(run_id, settings, warnings=check.warnings)

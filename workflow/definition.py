@@ -68,7 +68,6 @@ class RetryPolicy:
 class WorkflowSettings:
     """Numbers in the definition that come from configuration."""
 
-    default_concurrency: int = 8
     lambda_service: RetryPolicy = field(default_factory=RetryPolicy)
     # Model throttling: a quota refills slowly, so back off far and spread the retries.
     model_throttling: RetryPolicy = field(

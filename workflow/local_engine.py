@@ -41,6 +41,7 @@ from lambdas.payloads import RunSummary
 from lambdas.planning import new_run_id
 from lambdas.run_report import write_run_report
 from lambdas.run_store import LocalRunStore
+from lambdas.settings import Settings
 from manifests.parsing import manifest_kind
 from workflow import moto_workarounds
 from workflow.definition import FUNCTIONS, WorkflowSettings, build_definition
@@ -476,19 +477,22 @@ def local_environment(
     root: Path, out_dir: Path, cache_dir: Path | None, label: str | None = None
 ) -> dict[str, str]:
     """What the handlers read from the environment in a local run (``Settings.from_env``)."""
-    return {
+    settings = Settings(
+        bucket=BUCKET,
+        engine="local",
+        input_prefix="",
+        local_root=str(root),
+        local_out=str(out_dir),
+        local_cache=str(cache_dir.absolute()) if cache_dir else None,
+        local_label=label,
+    )
+    credentials = {
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_SESSION_TOKEN": "local",
         "AWS_DEFAULT_REGION": REGION,
-        "BGREMOVE_BUCKET": BUCKET,
-        "BGREMOVE_ENGINE": "local",
-        "BGREMOVE_INPUT_PREFIX": "",
-        "BGREMOVE_LOCAL_ROOT": str(root),
-        "BGREMOVE_LOCAL_OUT": str(out_dir),
-        "BGREMOVE_LOCAL_CACHE": str(cache_dir.absolute()) if cache_dir else "",
-        "BGREMOVE_LOCAL_LABEL": label or "",
     }
+    return credentials | settings.environment()
 
 
 def local_request(source: Path) -> tuple[dict[str, Any], Path, str | None]:

@@ -21,7 +21,6 @@ import base64
 import binascii
 import io
 import json
-import os
 from typing import Any
 
 from botocore.config import Config
@@ -37,6 +36,7 @@ from lambdas.errors import (
     ModelUnavailableError,
 )
 from lambdas.imaging.resize import encode_for_model
+from lambdas.settings import aws_region
 
 _THROTTLED = {"ThrottlingException", "ServiceQuotaExceededException"}
 # ModelErrorException (424) is "an error while processing the model": AWS gives no
@@ -58,11 +58,6 @@ READ_TIMEOUT_SECONDS = 120
 NO_RETRIES = {"total_max_attempts": 1, "mode": "standard"}
 #: InvokeModel's largest request body (botocore's service model; botocore does not check it).
 MAX_BODY_BYTES = 25_000_000
-
-
-def default_region() -> str:
-    """The region Bedrock is called in: ``AWS_REGION``, else ``AWS_DEFAULT_REGION``, else us-east-1."""
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
 
 _runtime_override: Any = None
@@ -218,7 +213,7 @@ class BedrockAdapter:
         A bedrock-runtime client (real, stubbed or ``SimulatedBedrockRuntime``);
         made on first use, without retries, when not given.
     region
-        Where to call Bedrock; default ``default_region()``.
+        Where to call Bedrock; default ``aws_region()``.
     """
 
     def __init__(self, name: str, *, client: Any = None, region: str | None = None) -> None:
@@ -230,7 +225,7 @@ class BedrockAdapter:
         self.name = name
         self.model_id: str = model.model_id
         self.limits = model.limits
-        self.region = region or default_region()
+        self.region = region or aws_region()
         self._client = client
 
     @property

@@ -18,7 +18,6 @@ and LANCZOS resizing (``rembg/sessions/base.py``, ``birefnet_general.py``).
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -52,7 +51,7 @@ class OnnxMattingModel:
     Parameters
     ----------
     path
-        The ``.onnx`` file; default the ``BGREMOVE_ONNX_MODEL`` environment variable.
+        The ``.onnx`` file (``--model-path``; ``BGREMOVE_MODEL_PATH`` in ``Settings``).
     input_size
         Side of the square input, needed when the model's input shape is dynamic.
     normalize
@@ -88,10 +87,9 @@ class OnnxMattingModel:
         divide_by_max: bool = False,
         resample: str = "bilinear",
     ) -> None:
-        path = path or os.environ.get("BGREMOVE_ONNX_MODEL")
         if not path:
             raise ConfigError(
-                "--model onnx needs a model file: set model_path / BGREMOVE_ONNX_MODEL"
+                "--model onnx needs a model file: give --model-path (or BGREMOVE_MODEL_PATH)"
             )
         if not Path(path).is_file():
             raise ConfigError(f"ONNX model file {path} does not exist")

@@ -119,14 +119,7 @@ class WorkflowFunctions(Construct):
                 local=LocalPythonBundling(with_dependencies=bundle_dependencies),
             ),
         )
-        environment = {
-            "BGREMOVE_BUCKET": bucket.bucket_name,
-            "BGREMOVE_ENGINE": "aws",
-            "BGREMOVE_MODEL": config.model,
-            "BGREMOVE_CONCURRENCY": str(config.concurrency),
-            "BGREMOVE_URL_EXPIRY_SECONDS": str(config.url_expiry_seconds),
-            "BGREMOVE_INPUT_PREFIX": layout.INPUTS,
-            "BGREMOVE_OUTPUT_PREFIX": layout.OUTPUTS,
+        environment = config.lambda_settings(bucket.bucket_name).environment() | {
             "POWERTOOLS_SERVICE_NAME": "bgremove",
             "POWERTOOLS_METRICS_NAMESPACE": "bgremove",
         }
