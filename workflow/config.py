@@ -92,7 +92,7 @@ class StackConfig(BaseModel):
                 f"unknown context {', '.join(sorted(unknown))}: the settings are "
                 f"{', '.join(name for name in cls.model_fields if name != 'memory_mb')}"
             )
-        given = {
+        given: dict[str, Any] = {
             key: None if key == "schedule" and value == "" else value
             for key, value in context.items()
             if key in cls.model_fields

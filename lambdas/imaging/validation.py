@@ -116,7 +116,7 @@ def open_image(data: bytes) -> Image.Image:
         factory, accept = Image.OPEN[fmt]
         if accept is None or accept(data[:16]):
             try:
-                return factory(io.BytesIO(data), None)
+                return factory(io.BytesIO(data), "")
             except (SyntaxError, IndexError, TypeError, struct.error) as error:
                 raise UnidentifiedImageError(f"cannot identify the {fmt} image: {error}") from None
     with warnings.catch_warnings():

@@ -183,7 +183,9 @@ class OnnxMattingModel:
             raise ModelResponseError(f"{self.path} returned NaN or infinite values")
         logits = matte.min() < 0.0 or matte.max() > 1.0 if self.sigmoid is None else self.sigmoid
         if logits:
-            matte = 0.5 * (1.0 + np.tanh(matte / 2))  # the sigmoid, without overflow
+            matte = (0.5 * (1.0 + np.tanh(matte / 2))).astype(
+                matte.dtype
+            )  # the sigmoid, without overflow
         low, high = float(matte.min()), float(matte.max())
         if high - low > 1e-6:
             matte = (matte - low) / (high - low)

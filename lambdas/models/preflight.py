@@ -56,6 +56,10 @@ class PreflightResult:
     ok: bool = True
 
 
+def _ended(end_of_life: date | None, today: date) -> bool:
+    return end_of_life is not None and end_of_life <= today
+
+
 def usable_alternatives(excluding: str, region: str, today: date) -> list[str]:
     """Bedrock models offered in ``region`` and not past end of life (active first), then local."""
     names = [
@@ -63,7 +67,7 @@ def usable_alternatives(excluding: str, region: str, today: date) -> list[str]:
         for name in BEDROCK_MODELS
         if name != excluding
         and region in CATALOG[name].regions
-        and not (CATALOG[name].end_of_life and CATALOG[name].end_of_life <= today)
+        and not _ended(CATALOG[name].end_of_life, today)
     ]
     names.sort(key=lambda name: CATALOG[name].lifecycle != "ACTIVE")
     return [*names, "local"]

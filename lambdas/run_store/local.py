@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +44,9 @@ class LocalRunStore(RunStore):
     @classmethod
     def from_context(cls, run: RunContext, *, s3: Any) -> LocalRunStore:
         local = run["local"]
+        cache = local.get("cache")
         paths = layout.LocalPaths(
-            root=Path(local["root"]),
-            out=Path(local["out"]),
-            cache=Path(local["cache"]) if local.get("cache") else None,
+            root=Path(local["root"]), out=Path(local["out"]), cache=Path(cache) if cache else None
         )
         return cls(run, paths, s3=s3, label=local.get("label"))
 
@@ -193,7 +193,7 @@ class LocalRunStore(RunStore):
         os.replace(partial, target)
 
 
-def walk_sources(folder: Path, *, prefix: str = "", skip: list[Path] = ()) -> list[SourceEntry]:
+def walk_sources(folder: Path, *, prefix: str = "", skip: Sequence[Path] = ()) -> list[SourceEntry]:
     """Every candidate source below ``folder`` (keys start with ``prefix``), in key order.
 
     Symbolic links are followed (each folder once). Never listed: hidden files and
