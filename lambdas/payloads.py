@@ -6,7 +6,7 @@ Functions limits a state's input and output to 256 KiB.
 
 from __future__ import annotations
 
-from typing import Literal, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 ItemStatus = Literal["succeeded", "failed", "skipped"]
 
@@ -129,6 +129,25 @@ class PlanResult(TypedDict):
     to_process: int
     concurrency: int
     first_item: WorkItem | None  # the single-image workflow's item (runs of one)
+
+
+class PlanEvent(TypedDict):
+    """Plan's input: the execution's name (the run id) and the user's request."""
+
+    execution_name: NotRequired[str]
+    request: dict[str, Any]
+
+
+class RunEvent(TypedDict):
+    """The input of a step that acts on the whole run (Report)."""
+
+    run: RunContext
+
+
+class StepStatus(TypedDict):
+    """What Store and RecordFailure return to the Map: the item's final status."""
+
+    status: ItemStatus
 
 
 class RunSummary(TypedDict):

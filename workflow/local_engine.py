@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
@@ -45,6 +45,9 @@ from lambdas.settings import Settings
 from manifests.parsing import manifest_kind
 from workflow import moto_workarounds
 from workflow.definition import FUNCTIONS, WorkflowSettings, build_definition
+
+if TYPE_CHECKING:
+    from moto.core.config import DefaultConfig
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -273,7 +276,7 @@ class LocalEngine:
         out_dir = Path(out_dir).absolute()
         request, root, label = local_request(source)
         env = local_environment(root, out_dir, self.cache_dir, label)
-        config: dict[str, Any] = {"stepfunctions": {"execute_state_machine": True}}
+        config: DefaultConfig = {"stepfunctions": {"execute_state_machine": True}}
         if hybrid:
             # moto must not answer for the real Bedrock the models call.
             config["core"] = {"passthrough": {"services": ["bedrock", "bedrock-runtime"]}}
