@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -19,6 +19,9 @@ from lambdas.payloads import RunContext
 from lambdas.run_store import RunStore, open_store
 from lambdas.settings import aws_region
 
+if TYPE_CHECKING:
+    from mypy_boto3_bedrock import BedrockClient
+
 
 @functools.cache
 def s3() -> Any:
@@ -27,10 +30,10 @@ def s3() -> Any:
     return boto3.client("s3", region_name=region, config=Config(signature_version="s3v4"))
 
 
-_bedrock_override: Any = None
+_bedrock_override: BedrockClient | None = None
 
 
-def use_bedrock(client: Any) -> None:
+def use_bedrock(client: BedrockClient | None) -> None:
     """Use ``client`` for Bedrock's control plane (the local engine's real one, hybrid runs)."""
     global _bedrock_override
     _bedrock_override = client

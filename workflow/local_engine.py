@@ -48,6 +48,8 @@ from workflow.definition import FUNCTIONS, WorkflowSettings, build_definition
 
 if TYPE_CHECKING:
     from moto.core.config import DefaultConfig
+    from mypy_boto3_stepfunctions import SFNClient
+    from mypy_boto3_stepfunctions.type_defs import DescribeExecutionOutputTypeDef
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -371,7 +373,9 @@ class LocalEngine:
         outcome.report_path = out_dir / "index.html"
         return outcome
 
-    def _wait(self, sfn: Any, execution: str, progress: Progress) -> dict:
+    def _wait(
+        self, sfn: SFNClient, execution: str, progress: Progress
+    ) -> DescribeExecutionOutputTypeDef:
         while True:
             described = sfn.describe_execution(executionArn=execution)
             if self.on_progress:
@@ -382,7 +386,7 @@ class LocalEngine:
 
     def _stop(
         self,
-        sfn: Any,
+        sfn: SFNClient,
         execution: str,
         progress: Progress,
         invoker: LambdaInvoker,
@@ -442,7 +446,7 @@ def _ctrl_c_sets(event: threading.Event) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _running(sfn: Any, execution: str) -> bool:
+def _running(sfn: SFNClient, execution: str) -> bool:
     return sfn.describe_execution(executionArn=execution)["status"] == "RUNNING"
 
 
@@ -450,7 +454,9 @@ def _refused(error: errors.BgRemoveError) -> RunOutcome:
     return RunOutcome(status="refused", error_type=type(error).__name__, error_message=str(error))
 
 
-def _failure(sfn: Any, execution: str, described: dict) -> tuple[str, str]:
+def _failure(
+    sfn: SFNClient, execution: str, described: DescribeExecutionOutputTypeDef
+) -> tuple[str, str]:
     error, cause = described.get("error"), described.get("cause")
     if error is None:
         for event in sfn.get_execution_history(executionArn=execution, reverseOrder=True)["events"]:

@@ -21,7 +21,7 @@ import base64
 import binascii
 import io
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
 from botocore.exceptions import ClientError, HTTPClientError
@@ -37,6 +37,9 @@ from lambdas.errors import (
 )
 from lambdas.imaging.resize import encode_for_model
 from lambdas.settings import aws_region
+
+if TYPE_CHECKING:
+    from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
 
 _THROTTLED = {"ThrottlingException", "ServiceQuotaExceededException"}
 # ModelErrorException (424) is "an error while processing the model": AWS gives no
@@ -60,10 +63,10 @@ NO_RETRIES = {"total_max_attempts": 1, "mode": "standard"}
 MAX_BODY_BYTES = 25_000_000
 
 
-_runtime_override: Any = None
+_runtime_override: BedrockRuntimeClient | None = None
 
 
-def use_runtime_client(client: Any) -> None:
+def use_runtime_client(client: BedrockRuntimeClient | None) -> None:
     """Make every adapter use ``client`` (the local engine's real client in hybrid runs)."""
     global _runtime_override
     _runtime_override = client
@@ -121,7 +124,7 @@ def classify(error: Exception, *, model_id: str, region: str) -> Exception:
     return error
 
 
-def invoke(client: Any, *, model_id: str, region: str, body: dict) -> dict:
+def invoke(client: BedrockRuntimeClient, *, model_id: str, region: str, body: dict) -> dict:
     """Call InvokeModel with a JSON body and return the decoded JSON answer.
 
     Raises
@@ -216,7 +219,9 @@ class BedrockAdapter:
         Where to call Bedrock; default ``aws_region()``.
     """
 
-    def __init__(self, name: str, *, client: Any = None, region: str | None = None) -> None:
+    def __init__(
+        self, name: str, *, client: BedrockRuntimeClient | None = None, region: str | None = None
+    ) -> None:
         from lambdas.models.catalog import facts
 
         model = facts(name)

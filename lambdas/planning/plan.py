@@ -11,7 +11,7 @@ item, for the report).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambdas import layout
 from lambdas.models.preflight import preflight
@@ -24,13 +24,16 @@ from lambdas.planning.sources import Source, read_manifest, resolve_sources
 from lambdas.run_store import RunStore, S3RunStore, open_store
 from lambdas.settings import Settings, aws_region
 
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
 
 def plan_run(
     request: dict[str, Any],
     *,
     run_id: str,
     settings: Settings,
-    s3: Any,
+    s3: S3Client,
     bedrock: Callable[[], Any] | None = None,
 ) -> PlanResult:
     """Plan the run and write its items; raise a ``PlanError`` if it cannot start.
