@@ -107,7 +107,11 @@ def build_report(
     """
     entries = [_entry(run, item, records.get(item["item_id"]), link, missing) for item in items]
     statuses = Counter(entry["status"] for entry in entries)
-    reasons = Counter(entry["error"]["type"] for entry in entries if entry["status"] == "failed")
+    reasons = Counter(
+        entry["error"]["type"]
+        for entry in entries
+        if entry["status"] == "failed" and entry["error"]
+    )
     return {
         "run_id": run["run_id"],
         "model": run["model"],

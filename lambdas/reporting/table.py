@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 
 from lambdas.reporting.model import Report
 
@@ -27,7 +28,7 @@ def to_csv(report: Report) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for entry in report["items"]:
-        error = entry["error"] or {}
+        error: Mapping[str, object] = entry["error"] or {}
         writer.writerow(
             [
                 entry["item_id"],
