@@ -10,7 +10,7 @@ import pytest
 
 from lambdas import reporting
 from lambdas.records import error_info
-from lambdas.reporting.page import TEMPLATES
+from lambdas.reporting.page import TEMPLATES, display_time
 from lambdas.run_store import LocalRunStore
 
 EVENT = json.loads((Path(__file__).parents[2] / "events" / "report_records.json").read_text())
@@ -261,6 +261,18 @@ def test_html_keeps_presigned_urls_as_they_are():
     hrefs = [link["href"] for link in tags(page, "a")]
     assert signed.format(key="outputs/cat_bg_removed.png") in hrefs
     assert "presigned" in page
+
+
+@pytest.mark.parametrize(
+    ("stamp", "shown"),
+    [
+        ("2026-11-24T14:03:10+02:00", "2026-11-24 12:03 UTC"),  # in UTC, whatever the zone
+        ("2026-11-24T12:03:10", "2026-11-24 12:03"),  # no zone: as written
+        ("yesterday", None),  # not a time: the page shows the text itself
+    ],
+)
+def test_times_on_the_page(stamp, shown):
+    assert display_time(stamp) == shown
 
 
 def test_ten_thousand_items_render():
