@@ -150,11 +150,20 @@ class StepStatus(TypedDict):
     status: ItemStatus
 
 
+class ItemCounts(TypedDict):
+    """How many items a run has, by status (the report's and the execution's ``counts``)."""
+
+    total: int
+    succeeded: int
+    failed: int
+    skipped: int
+
+
 class RunSummary(TypedDict):
     """The execution's output."""
 
     run_id: str
-    counts: dict[str, int]
+    counts: ItemCounts
     bucket: str  # where report_key is (``bgremove status --links`` re-signs from it)
     report_key: str
     report_url: str
