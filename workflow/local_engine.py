@@ -368,7 +368,7 @@ class LocalEngine:
             outcome.error_type, outcome.error_message = error, cause
             return outcome
         summary: RunSummary = json.loads(described["output"])
-        outcome.counts = summary["counts"]
+        outcome.counts = dict(summary["counts"])
         outcome.out_dir = out_dir
         outcome.report_path = out_dir / "index.html"
         return outcome
@@ -417,7 +417,7 @@ class LocalEngine:
                 # The report lists what finished and what did not; the cutouts are on disk.
                 store = LocalRunStore.from_context(invoker.plan_result["run"], s3=clients.s3())
                 summary = write_run_report(store, interrupted=True)
-                outcome.counts = summary["counts"]
+                outcome.counts = dict(summary["counts"])
                 outcome.out_dir = store.paths.out
                 outcome.report_path = store.paths.out / "index.html"
         return outcome
