@@ -37,7 +37,7 @@ import boto3
 from lambdas import clients, errors, layout
 from lambdas.models import bedrock
 from lambdas.models.catalog import BEDROCK_MODELS
-from lambdas.payloads import RunSummary
+from lambdas.payloads import ItemCounts, RunSummary
 from lambdas.planning import new_run_id
 from lambdas.run_report import write_run_report
 from lambdas.run_store import LocalRunStore
@@ -98,7 +98,9 @@ class RunOutcome:
 
     status: str
     run_id: str | None = None
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: ItemCounts = field(
+        default_factory=lambda: ItemCounts(total=0, succeeded=0, failed=0, skipped=0)
+    )
     error_type: str | None = None
     error_message: str | None = None
     out_dir: Path | None = None
@@ -368,7 +370,7 @@ class LocalEngine:
             outcome.error_type, outcome.error_message = error, cause
             return outcome
         summary: RunSummary = json.loads(described["output"])
-        outcome.counts = dict(summary["counts"])
+        outcome.counts = summary["counts"]
         outcome.out_dir = out_dir
         outcome.report_path = out_dir / "index.html"
         return outcome
@@ -417,7 +419,7 @@ class LocalEngine:
                 # The report lists what finished and what did not; the cutouts are on disk.
                 store = LocalRunStore.from_context(invoker.plan_result["run"], s3=clients.s3())
                 summary = write_run_report(store, interrupted=True)
-                outcome.counts = dict(summary["counts"])
+                outcome.counts = summary["counts"]
                 outcome.out_dir = store.paths.out
                 outcome.report_path = store.paths.out / "index.html"
         return outcome
