@@ -12,7 +12,8 @@ logits and go through a sigmoid; the map is stretched to 0..1 (min-max) and resi
 back to the image. The pretrained models (``lambdas.models.catalog``) pin what rembg
 does instead of guessing: ``divide_by_max`` (rembg divides by the image's own
 maximum, not 255), ``sigmoid`` (always for BiRefNet, never for U²-Net and IS-Net)
-and LANCZOS resizing (``rembg/sessions/base.py``, ``birefnet_general.py``).
+and LANCZOS resizing (rembg's base and BiRefNet sessions; the registry entries in
+``lambdas/models/catalog.py`` say which rembg session each follows).
 """
 
 from __future__ import annotations

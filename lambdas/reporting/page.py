@@ -1,6 +1,6 @@
 """index.html: the report as a self-contained contact sheet, from Jinja2 templates.
 
-The markup is in ``templates/report.html.j2`` (one item: ``templates/card.html.j2``) and
+The markup is in ``templates/report.html.j2`` (the item cards: ``templates/cards.html.j2``) and
 the stylesheet in ``templates/report.css``, inlined so the page needs no other file.
 """
 
