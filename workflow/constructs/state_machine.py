@@ -1,4 +1,4 @@
-"""The Standard state machine, from the same definition the local engine runs."""
+"""The batch state machine, from the same definition the local engine runs."""
 
 from __future__ import annotations
 
@@ -13,20 +13,11 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from lambdas import layout
+from workflow import names
 from workflow.config import StackConfig, workflow_settings
+from workflow.constructs.arns import states_arn
 from workflow.constructs.functions import retention_days
 from workflow.definition import build_definition, map_labels
-
-STATE_MACHINE_NAME = "bgremove-batch"
-
-
-def vended_log_group_name(machine_name: str) -> str:
-    """Step Functions log groups go under /aws/vendedlogs/states/.
-
-    CloudWatch Logs then needs no account-wide resource policy entry per group (that
-    policy has a size limit that many state machines exhaust).
-    """
-    return f"/aws/vendedlogs/states/{machine_name}"
 
 
 class BatchStateMachine(Construct):
@@ -41,8 +32,11 @@ class BatchStateMachine(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
+        machine_name = names.physical_name(stack, names.BATCH)
         definition = build_definition(
-            {name: fn.function_arn for name, fn in functions.items()}, workflow_settings(config)
+            {name: fn.function_arn for name, fn in functions.items()},
+            workflow_settings(config),
+            partition=stack.partition,
         )
         role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("states.amazonaws.com"))
         # Exactly what the definition calls: the seven functions, the items file, the
@@ -70,15 +64,14 @@ class BatchStateMachine(Construct):
             )
         )
         # Built from the name: the machine's own ARN would be a circular reference.
-        machine_arn = f"arn:{stack.partition}:states:{stack.region}:{stack.account}:stateMachine:{STATE_MACHINE_NAME}"
+        machine_arn = states_arn(stack, "stateMachine", machine_name)
         role.add_to_policy(
             iam.PolicyStatement(actions=["states:StartExecution"], resources=[machine_arn])
         )
-        executions = f"arn:{stack.partition}:states:{stack.region}:{stack.account}:execution:"
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["states:DescribeExecution", "states:StopExecution"],
-                resources=[f"{executions}{STATE_MACHINE_NAME}:*"],
+                resources=[states_arn(stack, "execution", f"{machine_name}:*")],
             )
         )
         # Redriving a Map Run redrives its child executions, named <machine>/<Map label>:<id>
@@ -87,26 +80,63 @@ class BatchStateMachine(Construct):
             iam.PolicyStatement(
                 actions=["states:RedriveExecution"],
                 resources=[
-                    f"{executions}{STATE_MACHINE_NAME}/{label}:*"
+                    states_arn(stack, "execution", f"{machine_name}/{label}:*")
                     for label in map_labels(definition)
                 ],
             )
         )
-        self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            log_group_name=vended_log_group_name(STATE_MACHINE_NAME),
-            retention=retention_days(config.log_retention_days),
-        )
-        self.state_machine = sfn.StateMachine(
+        self.state_machine = logged_state_machine(
             self,
             "Batch",
-            state_machine_name=STATE_MACHINE_NAME,
-            state_machine_type=sfn.StateMachineType.STANDARD,
-            definition_body=sfn.DefinitionBody.from_string(json.dumps(definition)),
+            log_group_id="Logs",
+            name=machine_name,
+            kind=sfn.StateMachineType.STANDARD,
+            definition=definition,
             role=role,
-            tracing_enabled=True,
-            logs=sfn.LogOptions(
-                destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False
-            ),
+            retention=retention_days(config.log_retention_days),
         )
+
+
+def logged_state_machine(
+    scope: Construct,
+    construct_id: str,
+    *,
+    log_group_id: str,
+    name: str,
+    kind: sfn.StateMachineType,
+    definition: dict,
+    role: iam.IRole,
+    retention: logs.RetentionDays,
+) -> sfn.StateMachine:
+    """A named state machine with X-Ray and its own vended log group (no execution data).
+
+    Parameters
+    ----------
+    scope, construct_id
+        Where the machine goes; ``log_group_id`` is its log group's id in ``scope``.
+    name
+        Its physical name (``workflow.names.physical_name``).
+    kind, definition, role
+        Standard or Express, the ASL document, the role it runs with.
+    retention
+        How long its log group keeps events.
+    """
+    log_group = logs.LogGroup(
+        scope,
+        log_group_id,
+        log_group_name=names.vended_log_group_name(name),
+        retention=retention,
+    )
+    return sfn.StateMachine(
+        scope,
+        construct_id,
+        state_machine_name=name,
+        state_machine_type=kind,
+        # TimeoutSeconds is in the ASL itself: CDK's ``timeout`` is ignored for a string.
+        definition_body=sfn.DefinitionBody.from_string(json.dumps(definition)),
+        role=role,
+        tracing_enabled=True,
+        logs=sfn.LogOptions(
+            destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False
+        ),
+    )
