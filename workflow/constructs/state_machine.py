@@ -17,6 +17,7 @@ from workflow import names
 from workflow.config import StackConfig, workflow_settings
 from workflow.constructs.arns import states_arn
 from workflow.constructs.functions import retention_days
+from workflow.constructs.roles import service_role
 from workflow.definition import build_definition, map_labels
 
 
@@ -38,53 +39,32 @@ class BatchStateMachine(Construct):
             workflow_settings(config),
             partition=stack.partition,
         )
-        role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("states.amazonaws.com"))
         # Exactly what the definition calls: the seven functions, the items file, the
-        # Map's result files, and its own child executions (Distributed Map).
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["lambda:InvokeFunction"],
-                resources=[fn.function_arn for fn in functions.values()],
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["s3:GetObject"], resources=[bucket.arn_for_objects(layout.ITEMS_PATTERN)]
-            )
-        )
-        # The Map's ResultWriter: its result files can be big enough for multipart uploads.
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "s3:PutObject",
-                    "s3:AbortMultipartUpload",
-                    "s3:ListMultipartUploadParts",
-                ],
-                resources=[bucket.arn_for_objects(layout.MAP_RESULTS_PATTERN)],
-            )
-        )
-        # Built from the name: the machine's own ARN would be a circular reference.
-        machine_arn = states_arn(stack, "stateMachine", machine_name)
-        role.add_to_policy(
-            iam.PolicyStatement(actions=["states:StartExecution"], resources=[machine_arn])
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["states:DescribeExecution", "states:StopExecution"],
-                resources=[states_arn(stack, "execution", f"{machine_name}:*")],
-            )
-        )
-        # Redriving a Map Run redrives its child executions, named <machine>/<Map label>:<id>
+        # Map's result files (big enough for multipart uploads), and its own executions,
+        # built from the name: the machine's own ARN would be a circular reference.
+        # Redriving a Map Run redrives its child executions, named <machine>/<label>:<id>
         # (the grant CDK's own DistributedMap construct makes).
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["states:RedriveExecution"],
-                resources=[
+        grants = [
+            (["lambda:InvokeFunction"], [fn.function_arn for fn in functions.values()]),
+            (["s3:GetObject"], [bucket.arn_for_objects(layout.ITEMS_PATTERN)]),
+            (
+                ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                [bucket.arn_for_objects(layout.MAP_RESULTS_PATTERN)],
+            ),
+            (["states:StartExecution"], [states_arn(stack, "stateMachine", machine_name)]),
+            (
+                ["states:DescribeExecution", "states:StopExecution"],
+                [states_arn(stack, "execution", f"{machine_name}:*")],
+            ),
+            (
+                ["states:RedriveExecution"],
+                [
                     states_arn(stack, "execution", f"{machine_name}/{label}:*")
                     for label in map_labels(definition)
                 ],
-            )
-        )
+            ),
+        ]
+        role = service_role(self, "Role", "states.amazonaws.com", grants)
         self.state_machine = logged_state_machine(
             self,
             "Batch",
