@@ -12,10 +12,10 @@ from typing import Any
 from lambdas import errors
 from lambdas.models.catalog import AWS_MODELS
 from lambdas.planning import new_run_id
+from workflow.names import DEFAULT_STACK_NAME
 from workflow.prices import estimate_costs
 
 EXIT_OK, EXIT_ITEMS_FAILED, EXIT_REFUSED = 0, 1, 2
-DEFAULT_STACK = "BgRemoveStack"
 
 
 def register(commands: Any) -> None:
@@ -87,8 +87,8 @@ def register(commands: Any) -> None:
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--stack",
-        default=DEFAULT_STACK,
-        help=f"CloudFormation stack name (default {DEFAULT_STACK})",
+        default=DEFAULT_STACK_NAME,
+        help=f"CloudFormation stack name (default {DEFAULT_STACK_NAME})",
     )
     parser.add_argument("--region", default=None, help="default: your AWS configuration")
 
@@ -132,7 +132,7 @@ def aws_problem(error: Exception, args: argparse.Namespace) -> str | None:
         code = error.response.get("Error", {}).get("Code", "")
         message = error.response.get("Error", {}).get("Message", "") or str(error)
         if code == "ValidationError" and "does not exist" in message:
-            stack = getattr(args, "stack", DEFAULT_STACK)
+            stack = getattr(args, "stack", DEFAULT_STACK_NAME)
             return f"stack {stack!r} not found: deploy it (make deploy) or pass --stack ({message})"
         return f"AWS refused {error.operation_name}: {code}: {message}"
     return None

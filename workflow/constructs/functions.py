@@ -83,7 +83,13 @@ def model_arns(stack: Stack, model: str) -> tuple[list[str], list[str]]:
     """(InvokeModel resources, GetFoundationModel resources) for ``model``."""
     facts = CATALOG[model]
     foundation = [
-        f"arn:aws:bedrock:{region}::foundation-model/{facts.foundation_model_id}"
+        stack.format_arn(
+            service="bedrock",
+            region=region,
+            account="",
+            resource="foundation-model",
+            resource_name=facts.foundation_model_id,
+        )
         for region in (facts.profile_regions or (stack.region,))
     ]
     invoke = list(foundation)
