@@ -6,6 +6,7 @@ derives from it (``workflow/names.py``): several stacks can share an account and
 """
 
 import os
+from typing import cast
 
 import aws_cdk as cdk
 
@@ -24,5 +25,5 @@ stack = BgRemoveStack(
     bundle_dependencies=bundle,
     env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=config.region),
 )
-add_nag_checks(app, stack, stack.storage.bucket.node.default_child)
+add_nag_checks(app, stack, cast(cdk.CfnResource, stack.storage.bucket.node.default_child))
 app.synth()

@@ -43,7 +43,7 @@ TIMEOUT_SECONDS = {
 
 
 #: Context keys the app reads that are not settings of the stack itself.
-APP_CONTEXT = ("bundle_dependencies",)
+APP_CONTEXT = ("bundle_dependencies", "stack_name")
 
 
 class StackConfig(BaseModel):

@@ -11,6 +11,8 @@ a later answer.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aws_cdk import Stack
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -39,7 +41,7 @@ class SingleImageEndpoint(Construct):
         construct_id: str,
         *,
         config: StackConfig,
-        functions: dict[str, lambda_.IFunction],
+        functions: Mapping[str, lambda_.IFunction],
         budget: api.SyncBudget | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -51,7 +53,7 @@ class SingleImageEndpoint(Construct):
     def _image_run(
         self,
         config: StackConfig,
-        functions: dict[str, lambda_.IFunction],
+        functions: Mapping[str, lambda_.IFunction],
         retention: logs.RetentionDays,
     ) -> sfn.StateMachine:
         """The Standard image run: Plan and the per-item fragment; invokes the functions."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
@@ -29,7 +30,7 @@ class BatchStateMachine(Construct):
         *,
         config: StackConfig,
         bucket: s3.IBucket,
-        functions: dict[str, lambda_.IFunction],
+        functions: Mapping[str, lambda_.IFunction],
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
