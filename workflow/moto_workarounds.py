@@ -1,7 +1,8 @@
-"""Every change bgremove makes to moto's Step Functions interpreter, in one place.
+"""Every change bgremove makes to moto's Step Functions interpreter and S3, in one place.
 
 moto (pinned in requirements.txt) runs our real definition, but its interpreter has
-gaps that matter for batches of thousands of images. Each workaround below says
+gaps that matter for batches of thousands of images, and its S3 listing for buckets
+of many photos. Each workaround below says
 what it fixes; ``tests/unit/workflow/test_moto_workarounds.py`` has, for each, a test
 that fails when moto changes so that the workaround is no longer needed or no
 longer works. ``apply()`` is idempotent.
@@ -23,6 +24,9 @@ longer works. ``apply()`` is idempotent.
 12. A failed child of a Distributed Map gives the Map its error and cause as its
     result, as on AWS (moto gives null), so the 256 KiB limit meets what AWS's does.
 13. An Express workflow ends TIMED_OUT after 5 minutes, as on AWS (moto lets it run).
+14. S3's ListObjectsV2 answers a page in time that grows with the page, not the
+    bucket (``workflow/moto_s3_listing.py``): moto sorts the whole bucket on every
+    page, so listing 200,000 keys took minutes.
 Failed items never fail the Map (moto ignores ToleratedFailurePercentage, but its
 Distributed Map already tolerates them): a test watches for that changing.
 """
@@ -60,6 +64,8 @@ from moto.stepfunctions.parser.asl.utils import boto_client as moto_boto_client
 from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
+from workflow import moto_s3_listing
+
 _lock = threading.Lock()
 _applied = False
 _original_boto_client_for = moto_boto_client.boto_client_for
@@ -80,6 +86,7 @@ ORIGINALS = {
     "DistributedItemProcessorWorker._eval_job": (
         distributed_worker.DistributedItemProcessorWorker._eval_job
     ),
+    "S3Backend.list_objects_v2": moto_s3_listing.ORIGINAL_LIST_OBJECTS_V2,
 }
 
 #: ``(function_arn, payload_bytes) -> (payload, function_error)``; see ``route_lambda``.
@@ -391,6 +398,7 @@ def apply() -> None:
         execute_state.ExecutionState._evaluate_with_timeout = _evaluate_in_this_thread
         result_writer_decl.ResultWriter._eval_body = _result_writer_on_state_input
         StepFunctionsParserBackend.create_state_machine = _express_capped_create
+        moto_s3_listing.apply()
         for name in _STATE_DATA_MODULES:
             importlib.import_module(name).copy = _CopyWithJsonDeepcopy
         json_path.parse = _cached_parser(ORIGINALS["json_path.parse"])
