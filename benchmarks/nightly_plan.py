@@ -22,16 +22,17 @@ from collections import Counter
 
 
 def measure(photos: int) -> dict:
-    import boto3
     from moto import mock_aws
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.s3.models import s3_backends
 
+    from lambdas import clients
     from lambdas.planning import plan_run
     from lambdas.settings import Settings
 
     with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
+        clients.reset()
+        s3 = clients.s3()  # the client Plan's Lambda uses
         s3.create_bucket(Bucket="batch")
         seeding = time.perf_counter()
         backend = s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
@@ -63,6 +64,7 @@ def measure(photos: int) -> dict:
         )
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu
+        clients.reset()
     return {
         "seeding": seeding,
         "seconds": seconds,

@@ -491,3 +491,28 @@ def test_listing_pages_never_walk_the_whole_bucket(sfn, monkeypatch):
         s3.put_object(Bucket="items", Key=written[-1], Body=b"x")
     assert len(indexes) == 1  # built once, then kept up to date by the writes
     assert listed == sorted([f"in/{index:05d}.jpg" for index in range(500)] + written[:-1])
+
+
+# --- 15. The response serializer parses each timestamp text once ---------------------------
+
+
+def test_moto_s_serializer_still_parses_every_timestamp_it_writes():
+    source = inspect.getsource(ORIGINALS["TimestampSerializer._convert_timestamp_to_str"])
+    assert "parse_to_aware_datetime(value)" in source, "moto stopped parsing: drop 15"
+
+
+def test_serialized_timestamps_are_parsed_once_and_unchanged(sfn):
+    from moto.core import serialize
+
+    moto_workarounds._cached_timestamp.cache_clear()
+    _, s3 = sfn
+    for index in range(3):
+        s3.put_object(Bucket="items", Key=f"k{index}", Body=b"x")
+    listed = s3.list_objects_v2(Bucket="items")["Contents"]
+    head = s3.head_object(Bucket="items", Key="k0")
+    assert listed[0]["LastModified"] == head["LastModified"]
+    assert moto_workarounds._cached_timestamp.cache_info().hits >= 1
+    for value in ("2026-11-25T17:25:42Z", "2026-11-25T17:25:42.5+02:00", 1764091542, 1.5):
+        assert serialize.parse_to_aware_datetime(value) == ORIGINALS["parse_to_aware_datetime"](
+            value
+        )
