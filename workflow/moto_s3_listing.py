@@ -141,7 +141,7 @@ def _paged_list_objects_v2(
     continuation_token: str | None,
     start_after: str | None,
     max_keys: int,
-) -> tuple[list[Any], bool, str | None]:
+) -> tuple[Any, bool, str | None]:  # moto annotates a set, returns a list
     """moto's ``list_objects_v2``, answered from the sorted names (see the module's doc)."""
     unusual = (
         type(bucket) is not FakeBucket

@@ -73,7 +73,7 @@ _lock = threading.Lock()
 _applied = False
 _original_boto_client_for = moto_boto_client.boto_client_for
 #: moto's own functions, before ``apply()`` replaces them (the tests inspect these).
-ORIGINALS = {
+ORIGINALS: dict[str, Any] = {
     "IterationWorker._eval_pool": iteration_worker.IterationWorker._eval_pool,
     "DistributedItemProcessorWorker._eval_pool": (
         distributed_worker.DistributedItemProcessorWorker._eval_pool
