@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAMPLES := samples/photos
 OUT ?= cutouts
+# The CloudFormation stack (make synth / deploy); physical names derive from it.
+STACK ?= BgRemoveStack
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 
 .PHONY: help venv run test test-fast lint format bench synth deploy clean
@@ -57,12 +59,12 @@ CDK := npx --yes aws-cdk@2.1148.1
 
 synth: $(STAMP)
 	rm -rf cdk.out
-	$(BIN)/python app.py
-	$(BIN)/python -m workflow.cfn_lint cdk.out/BgRemoveStack.template.json  # errors and warnings fail
+	CDK_CONTEXT_JSON='{"stack_name": "$(STACK)"}' $(BIN)/python app.py
+	$(BIN)/python -m workflow.cfn_lint cdk.out/$(STACK).template.json  # errors and warnings fail
 	@echo "cdk-nag AwsSolutions: passed (see cdk.out/validation-report.json)"
 
 deploy: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(CDK) deploy BgRemoveStack
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(CDK) deploy $(STACK) -c stack_name=$(STACK)
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .pytest_cache .ruff_cache $(OUT)

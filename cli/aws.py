@@ -9,8 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cli.exit_codes import ExitCode
-
-DEFAULT_STACK = "BgRemoveStack"
+from workflow.names import DEFAULT_STACK_NAME
 
 
 class CloudError(Exception):
@@ -21,8 +20,8 @@ def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
     """``--stack`` and ``--region``, which every command on the deployed stack takes."""
     parser.add_argument(
         "--stack",
-        default=DEFAULT_STACK,
-        help=f"CloudFormation stack name (default {DEFAULT_STACK})",
+        default=DEFAULT_STACK_NAME,
+        help=f"CloudFormation stack name (default {DEFAULT_STACK_NAME})",
     )
     parser.add_argument("--region", default=None, help="default: your AWS configuration")
 
@@ -62,7 +61,7 @@ def aws_problem(error: Exception, args: argparse.Namespace) -> str | None:
         code = error.response.get("Error", {}).get("Code", "")
         message = error.response.get("Error", {}).get("Message", "") or str(error)
         if code == "ValidationError" and "does not exist" in message:
-            stack = getattr(args, "stack", DEFAULT_STACK)
+            stack = getattr(args, "stack", DEFAULT_STACK_NAME)
             return f"stack {stack!r} not found: deploy it (make deploy) or pass --stack ({message})"
         return f"AWS refused {error.operation_name}: {code}: {message}"
     return None

@@ -39,8 +39,7 @@ def validate(state: ItemInput, *, store: RunStore) -> ValidatedImage:
     """Check the source is an image bgremove can read, within the caps."""
     run = state["run"]
     data = _source_bytes(state, store)
-    facts = validate_image(data, max_bytes=run["max_bytes"], max_pixels=run["max_pixels"])
-    return ValidatedImage(**facts)
+    return validate_image(data, max_bytes=run["max_bytes"], max_pixels=run["max_pixels"])
 
 
 def resize(state: ItemInput, *, store: RunStore, model: BackgroundModel) -> ResizedImage:

@@ -6,7 +6,7 @@ Functions limits a state's input and output to 256 KiB.
 
 from __future__ import annotations
 
-from typing import Literal, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 ItemStatus = Literal["succeeded", "failed", "skipped"]
 
@@ -131,11 +131,39 @@ class PlanResult(TypedDict):
     first_item: WorkItem | None  # the single-image workflow's item (runs of one)
 
 
+class PlanEvent(TypedDict):
+    """Plan's input: the execution's name (the run id) and the user's request."""
+
+    execution_name: NotRequired[str]
+    request: dict[str, Any]
+
+
+class RunEvent(TypedDict):
+    """The input of a step that acts on the whole run (Report)."""
+
+    run: RunContext
+
+
+class StepStatus(TypedDict):
+    """What Store and RecordFailure return to the Map: the item's final status."""
+
+    status: ItemStatus
+
+
+class ItemCounts(TypedDict):
+    """How many items a run has, by status (the report's and the execution's ``counts``)."""
+
+    total: int
+    succeeded: int
+    failed: int
+    skipped: int
+
+
 class RunSummary(TypedDict):
     """The execution's output."""
 
     run_id: str
-    counts: dict[str, int]
+    counts: ItemCounts
     bucket: str  # where report_key is (``bgremove status --links`` re-signs from it)
     report_key: str
     report_url: str

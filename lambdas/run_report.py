@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from lambdas import reporting
 from lambdas.payloads import RunSummary
+from lambdas.reporting import Report
 from lambdas.run_store import RunStore
 
 _CONTENT_TYPES = {
@@ -16,7 +16,7 @@ _CONTENT_TYPES = {
 }
 
 
-def build(store: RunStore, *, interrupted: bool = False) -> dict[str, Any]:
+def build(store: RunStore, *, interrupted: bool = False) -> Report:
     """The run's report from its plan and records, with links ``store`` makes now.
 
     ``interrupted`` (local runs stopped with Ctrl-C) reports items without a record
@@ -34,7 +34,7 @@ def build(store: RunStore, *, interrupted: bool = False) -> dict[str, Any]:
     )
 
 
-def documents(report: dict[str, Any]) -> dict[str, str]:
+def documents(report: Report) -> dict[str, str]:
     """The report's files by name: report.json, report.csv, index.html."""
     return {
         "report.json": reporting.to_json(report),

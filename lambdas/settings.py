@@ -1,16 +1,24 @@
-"""Run settings from the environment, with the defaults a user would expect."""
+"""Run settings: one typed model, read from ``BGREMOVE_*`` environment variables.
+
+The Lambdas read it (``Settings.from_env``); the CDK stack writes the Lambdas' environment
+from it (``Settings.environment``), and so does the local engine; the CLI's help quotes its
+defaults. Every default lives here once.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lambdas import layout
 from lambdas.errors import ConfigError
 from lambdas.imaging.output import OUTPUT_OPTIONS, OutputOptions
 
+#: Environment variables that set a field: ``BGREMOVE_`` + the field's name in capitals.
+ENV_PREFIX = "BGREMOVE_"
 OUTPUT_FORMATS = ("png", "webp", "jpeg")
 #: The byte cap: a 24 MP 16-bit TIFF (6000 x 4000 x 3 x 2 = 144 MB) passes. MB = 10^6 bytes,
 #: as the README and every message say.
@@ -18,6 +26,17 @@ MAX_BYTES = 200_000_000
 #: The pixel cap: a 108 MP phone photo passes; 200 MP is what a model copy's bounded
 #: decode and the full-resolution cutout are sized for.
 MAX_PIXELS = 200_000_000
+#: A presigned URL signed with SigV4 is valid for at most 7 days.
+MAX_URL_EXPIRY_SECONDS = 604_800
+MAX_CONCURRENCY = 10_000
+#: Where boto3 clients go when neither ``AWS_REGION`` nor ``AWS_DEFAULT_REGION`` says.
+DEFAULT_REGION = "us-east-1"
+
+
+def aws_region(environ: Mapping[str, str] | None = None) -> str:
+    """The region AWS clients use: Lambda's ``AWS_REGION``, the CLI's default, or us-east-1."""
+    env = os.environ if environ is None else environ
+    return env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
 
 
 def megabytes(count: int) -> str:
@@ -36,8 +55,7 @@ def megapixels(count: int) -> str:
 IMAGE_MEMORY_BYTES = 600 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(BaseModel):
     """Everything a run needs to know that is not in its request.
 
     Attributes
@@ -45,13 +63,17 @@ class Settings:
     input_prefix
         Keys a run may read sources from (``""`` = the whole bucket except the
         reserved prefixes, as in local runs).
+    concurrency
+        The Map's MaxConcurrency; ``None``: what suits the model (``effective_concurrency``).
     """
 
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
     bucket: str = ""
-    engine: str = "aws"
+    engine: Literal["aws", "local"] = "aws"
     model: str = "local"
     output_format: str = "png"
-    concurrency: int | None = None  # None: the model's default (lambdas.models.catalog)
+    concurrency: int | None = None
     url_expiry_seconds: int = 3600  # the tutorial's one-hour presigned URL
     input_prefix: str = layout.INPUTS
     output_prefix: str = layout.OUTPUTS
@@ -59,41 +81,44 @@ class Settings:
     max_pixels: int = MAX_PIXELS
     simulate: str | None = None  # a --simulate spec: the model talks to a simulated Bedrock
     time_scale: float = 1.0  # compresses the simulator's clock (tests, rehearsals)
-    model_path: str | None = None  # the onnx model's file
+    # The onnx model: its file, and what its file does not say (lambdas.models.factories).
+    model_path: str | None = None
+    onnx_input_size: int | None = None
+    onnx_normalize: str | None = None
+    onnx_output: str | None = None
     # Local runs: the folder sources are read from, --out, the mask cache (see LocalPaths).
     local_root: str | None = None
     local_out: str | None = None
     local_cache: str | None = None
     local_label: str | None = None  # how a single-image run names its source
     # mask / bg_color / crop / margin / max_size (lambdas.imaging.output), as set
-    output_options: Mapping[str, Any] = field(default_factory=dict)
+    output_options: dict[str, Any] = Field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings ``BGREMOVE_*`` variables give.
+
+        An empty variable is unset, except for text fields (``BGREMOVE_INPUT_PREFIX=""``
+        means the whole bucket).
+        """
         env = os.environ if environ is None else environ
-        defaults = cls()
-        settings = cls(
-            bucket=env.get("BGREMOVE_BUCKET", defaults.bucket),
-            engine=env.get("BGREMOVE_ENGINE", defaults.engine),
-            model=env.get("BGREMOVE_MODEL", defaults.model),
-            output_format=env.get("BGREMOVE_FORMAT", defaults.output_format),
-            concurrency=_optional_int(env, "BGREMOVE_CONCURRENCY"),
-            url_expiry_seconds=_int(
-                env, "BGREMOVE_URL_EXPIRY_SECONDS", defaults.url_expiry_seconds
-            ),
-            input_prefix=env.get("BGREMOVE_INPUT_PREFIX", defaults.input_prefix),
-            output_prefix=env.get("BGREMOVE_OUTPUT_PREFIX", defaults.output_prefix),
-            max_bytes=_int(env, "BGREMOVE_MAX_BYTES", defaults.max_bytes),
-            max_pixels=_int(env, "BGREMOVE_MAX_PIXELS", defaults.max_pixels),
-            model_path=env.get("BGREMOVE_ONNX_MODEL") or None,
-            local_root=env.get("BGREMOVE_LOCAL_ROOT") or None,
-            local_out=env.get("BGREMOVE_LOCAL_OUT") or None,
-            local_cache=env.get("BGREMOVE_LOCAL_CACHE") or None,
-            local_label=env.get("BGREMOVE_LOCAL_LABEL") or None,
-        )
-        # A rehearsal of the deployed workflow against the simulated Bedrock (tests).
-        simulate = env.get("BGREMOVE_SIMULATE")
-        return settings.with_options({"simulate": simulate} if simulate else {})
+        fields = Settings.model_fields
+        given = {
+            name: env[variable]
+            for name, variable in env_names().items()
+            if variable in env and (env[variable] != "" or isinstance(fields[name].default, str))
+        }
+        return _build(given).validated()
+
+    def environment(self) -> dict[str, str]:
+        """The ``BGREMOVE_*`` variables that give these settings to ``from_env``.
+
+        Only fields set explicitly are written (``None`` as an empty variable), so a default
+        changed here reaches every deployed function and local run without an edit elsewhere.
+        """
+        names = env_names()
+        values = self.model_dump(exclude_unset=True, exclude={"output_options"})
+        return {names[name]: "" if value is None else str(value) for name, value in values.items()}
 
     def with_options(self, options: Mapping[str, Any]) -> Settings:
         """Apply a request's or manifest's ``options`` (model, format, concurrency, url expiry)."""
@@ -102,26 +127,23 @@ class Settings:
             changes["model"] = str(options["model"])
         if "format" in options:
             changes["output_format"] = str(options["format"]).lower()
-        if "concurrency" in options:
-            changes["concurrency"] = _as_int(options["concurrency"], "concurrency")
+        for name in ("concurrency", "url_expiry_seconds"):
+            if name in options:
+                changes[name] = options[name]
         if options.get("simulate") is not None:
             from lambdas.models.simulated_bedrock import parse_spec
 
             parse_spec(str(options["simulate"]))  # refuse a bad spec before any work
             changes["simulate"] = str(options["simulate"])
-        if options.get("time_scale") is not None:
-            changes["time_scale"] = float(options["time_scale"])
-        if options.get("model_path"):
-            changes["model_path"] = str(options["model_path"])
+        for name in ("time_scale", "model_path", *_ONNX_OPTIONS):
+            if options.get(name) not in (None, ""):
+                changes[name] = options[name]
         given = {name: options[name] for name in OUTPUT_OPTIONS if name in options}
         if given:
             merged = {**self.output_options, **given}
             changes["output_options"] = OutputOptions.from_options(merged).to_dict()
-        if "url_expiry_seconds" in options:
-            changes["url_expiry_seconds"] = _as_int(
-                options["url_expiry_seconds"], "url_expiry_seconds"
-            )
-        return replace(self, **changes).validated()
+        current = self.model_dump(exclude_unset=True)
+        return _build({**current, **changes}).validated()
 
     def effective_concurrency(self) -> int:
         """The Map's MaxConcurrency: as asked; else for a model that runs on this machine's
@@ -139,30 +161,69 @@ class Settings:
         return facts.concurrency
 
     def model_options(self) -> dict[str, str]:
+        """What the model factory needs beyond the model's name (``lambdas.models.factories``)."""
         options = {}
         if self.simulate is not None:
             options["simulate"] = self.simulate
             if self.time_scale != 1.0:
                 options["time_scale"] = str(self.time_scale)
-        if self.model_path:
-            options["model_path"] = self.model_path
+        for name in ("model_path", *_ONNX_OPTIONS):
+            value = getattr(self, name)
+            if value is not None:
+                options[name] = str(value)
         return options
 
     def validated(self) -> Settings:
+        """These settings, or ``ConfigError`` naming the value that is out of range."""
         if self.output_format == "jpg":
-            return replace(self, output_format="jpeg").validated()
+            return self.model_copy(update={"output_format": "jpeg"}).validated()
         if self.output_format not in OUTPUT_FORMATS:
             raise ConfigError(
                 f"format {self.output_format!r} is not supported: use {', '.join(OUTPUT_FORMATS)}"
             )
-        if self.concurrency is not None and not 1 <= self.concurrency <= 10_000:
-            raise ConfigError(f"concurrency must be between 1 and 10000, not {self.concurrency}")
-        # A presigned URL signed with SigV4 is valid for at most 7 days.
-        if not 1 <= self.url_expiry_seconds <= 604_800:
+        if self.concurrency is not None and not 1 <= self.concurrency <= MAX_CONCURRENCY:
             raise ConfigError(
-                f"url_expiry_seconds must be between 1 and 604800 (7 days), not {self.url_expiry_seconds}"
+                f"concurrency must be between 1 and {MAX_CONCURRENCY}, not {self.concurrency}"
+            )
+        if not 1 <= self.url_expiry_seconds <= MAX_URL_EXPIRY_SECONDS:
+            raise ConfigError(
+                f"url_expiry_seconds must be between 1 and {MAX_URL_EXPIRY_SECONDS} (7 days), "
+                f"not {self.url_expiry_seconds}"
             )
         return self
+
+
+_ONNX_OPTIONS = ("onnx_input_size", "onnx_normalize", "onnx_output")
+
+
+def env_names() -> dict[str, str]:
+    """Each field read from the environment, and its variable (``output_options`` is not)."""
+    return {
+        name: f"{ENV_PREFIX}{name.upper()}"
+        for name in Settings.model_fields
+        if name != "output_options"
+    }
+
+
+def _build(values: Mapping[str, Any]) -> Settings:
+    """``Settings(**values)``, with pydantic's complaints as ``ConfigError`` in our words."""
+    try:
+        return Settings(**values)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        name = str(problem["loc"][0]) if problem["loc"] else "settings"
+        raise ConfigError(_complaint(name, problem)) from None
+
+
+def _complaint(name: str, problem: Mapping[str, Any]) -> str:
+    value = problem.get("input")
+    if problem["type"].startswith("int_"):
+        return f"{name} must be a whole number, not {value!r}"
+    if problem["type"].startswith("float_"):
+        return f"{name} must be a number, not {value!r}"
+    if problem["type"] == "literal_error":
+        return f"{name} {value!r} is not one of: {problem['ctx']['expected']}"
+    return f"{name} {value!r}: {problem['msg']}"
 
 
 def machine_concurrency(image_bytes: int = IMAGE_MEMORY_BYTES) -> int:
@@ -183,20 +244,3 @@ def _available_memory() -> int:
     except OSError:
         pass
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
-
-
-def _optional_int(env: Mapping[str, str], name: str) -> int | None:
-    raw = env.get(name)
-    return None if raw in (None, "") else _as_int(raw, name)
-
-
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    return default if raw in (None, "") else _as_int(raw, name)
-
-
-def _as_int(value: Any, name: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from lambdas.errors import InputMissingError, StorageUnavailableError
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import ObjectTypeDef
 
 _TRANSIENT_CODES = {
     "SlowDown",
@@ -44,7 +48,7 @@ def _translate(error: Exception, bucket: str, key: str) -> Exception:
     return error
 
 
-def read_bytes(s3: Any, bucket: str, key: str) -> bytes:
+def read_bytes(s3: S3Client, bucket: str, key: str) -> bytes:
     """Return the object's bytes.
 
     Raises
@@ -60,7 +64,7 @@ def read_bytes(s3: Any, bucket: str, key: str) -> bytes:
         raise _translate(error, bucket, key) from error
 
 
-def write_bytes(s3: Any, bucket: str, key: str, data: bytes, content_type: str) -> None:
+def write_bytes(s3: S3Client, bucket: str, key: str, data: bytes, content_type: str) -> None:
     """Store ``data`` at ``key`` (an S3 PUT is atomic: readers see all or nothing)."""
     try:
         s3.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type)
@@ -68,16 +72,16 @@ def write_bytes(s3: Any, bucket: str, key: str, data: bytes, content_type: str) 
         raise _translate(error, bucket, key) from error
 
 
-def read_json(s3: Any, bucket: str, key: str) -> Any:
+def read_json(s3: S3Client, bucket: str, key: str) -> Any:
     return json.loads(read_bytes(s3, bucket, key))
 
 
-def write_json(s3: Any, bucket: str, key: str, value: Any) -> None:
+def write_json(s3: S3Client, bucket: str, key: str, value: Any) -> None:
     body = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
     write_bytes(s3, bucket, key, body, "application/json")
 
 
-def exists(s3: Any, bucket: str, key: str) -> bool:
+def exists(s3: S3Client, bucket: str, key: str) -> bool:
     """Whether ``key`` exists.
 
     S3 answers a HEAD for a missing key with 403, not 404, when the caller may not
@@ -102,9 +106,9 @@ def exists(s3: Any, bucket: str, key: str) -> bool:
     return any(obj["Key"] == key for obj in page.get("Contents", []))
 
 
-def list_objects(s3: Any, bucket: str, prefix: str) -> list[dict]:
+def list_objects(s3: S3Client, bucket: str, prefix: str) -> list[ObjectTypeDef]:
     """Every object under ``prefix`` (``Key``, ``LastModified``, …), all pages, in key order."""
-    objects: list[dict] = []
+    objects: list[ObjectTypeDef] = []
     try:
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             objects.extend(page.get("Contents", []))
@@ -113,7 +117,7 @@ def list_objects(s3: Any, bucket: str, prefix: str) -> list[dict]:
     return objects
 
 
-def list_keys(s3: Any, bucket: str, prefix: str) -> list[str]:
+def list_keys(s3: S3Client, bucket: str, prefix: str) -> list[str]:
     """Every key under ``prefix``, all pages, in S3's (lexicographic) order."""
     return [obj["Key"] for obj in list_objects(s3, bucket, prefix)]
 
@@ -123,7 +127,7 @@ def list_keys(s3: Any, bucket: str, prefix: str) -> list[str]:
 UNKNOWN_SESSION_SECONDS = 3600
 
 
-def link_lifetime(s3: Any, wanted: int) -> int:
+def link_lifetime(s3: S3Client, wanted: int) -> int:
     """Seconds a presigned URL signed by ``s3``'s credentials really lives, at most ``wanted``.
 
     A presigned URL dies with the credentials that signed it, whatever expiry it
@@ -139,11 +143,7 @@ def link_lifetime(s3: Any, wanted: int) -> int:
     return wanted
 
 
-#: The longest a SigV4 presigned URL may be valid: 7 days.
-MAX_PRESIGN_SECONDS = 604_800
-
-
-def presigned_url(s3: Any, bucket: str, key: str, expires_in: int) -> str:
+def presigned_url(s3: S3Client, bucket: str, key: str, expires_in: int) -> str:
     """A GET URL for a private object, valid ``expires_in`` seconds (tutorial: 3600)."""
     return s3.generate_presigned_url(
         "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_in

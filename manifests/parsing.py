@@ -12,13 +12,18 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from lambdas.errors import ConfigError, ManifestError
 from lambdas.imaging.output import OUTPUT_OPTIONS, OutputOptions
 
 #: Options a manifest may set for its run; anything else is refused.
 MANIFEST_OPTIONS = ("model", "format", "concurrency", "url_expiry_seconds", *OUTPUT_OPTIONS)
+
+
+Shape = TypeVar("Shape", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,57 @@ def parse_manifest(data: bytes, *, name: str) -> Manifest:
     return manifest
 
 
+class _Document(BaseModel):
+    """A JSON manifest that is an object: its items and the run's options."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    items: list[Any]
+    options: dict[str, Any] | None = None
+
+
+class _Item(BaseModel):
+    """A JSON manifest item given as an object."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    source: str
+    output: str | None = None
+    options: dict[str, Any] | None = None
+
+
+#: What each of pydantic's complaints means in a manifest, by (field, error type).
+_DOCUMENT_COMPLAINTS = {
+    ("items", "missing"): "missing 'items' (a list of sources)",
+    ("items", "list_type"): "expected a list of sources or an object with 'items'",
+    ("options", "dict_type"): "'options' must be an object",
+}
+_ITEM_COMPLAINTS = {
+    ("source", "missing"): "'source' must be a string",
+    ("source", "string_type"): "'source' must be a string",
+    ("output", "string_type"): "'output' must be a string",
+    ("options", "dict_type"): "'options' must be an object",
+}
+
+
+def _validated(
+    model: type[Shape], value: Any, complaints: dict, expected: str, where: str
+) -> Shape:
+    """``model`` of ``value``, or ``ManifestError`` (``where`` is the manifest and place)."""
+    try:
+        return model.model_validate(value)
+    except ValidationError as error:
+        problems = error.errors()
+        # An unknown key first: a misspelt "source" is why "source" is missing.
+        problem = next((p for p in problems if p["type"] == "extra_forbidden"), problems[0])
+        field_name = str(problem["loc"][0])
+        if problem["type"] == "extra_forbidden":
+            message = f"unknown key {field_name!r}; expected {expected}"
+        else:
+            message = complaints[(field_name, problem["type"])]
+        raise ManifestError(f"{where}: {message}") from None
+
+
 def _parse_json(text: str, name: str) -> Manifest:
     try:
         document = json.loads(text)
@@ -77,22 +133,20 @@ def _parse_json(text: str, name: str) -> Manifest:
         ) from None
     options: dict[str, Any] = {}
     if isinstance(document, dict):
-        unknown = sorted(set(document) - {"items", "options"})
-        if unknown:
-            raise ManifestError(
-                f"manifest {name}: unknown key {unknown[0]!r}; expected 'items' and optional 'options'"
-            )
-        if "items" not in document:
-            raise ManifestError(f"manifest {name}: missing 'items' (a list of sources)")
-        options = document.get("options") or {}
-        if not isinstance(options, dict):
-            raise ManifestError(f"manifest {name}: 'options' must be an object")
+        parsed = _validated(
+            _Document,
+            document,
+            _DOCUMENT_COMPLAINTS,
+            "'items' and optional 'options'",
+            f"manifest {name}",
+        )
+        options = parsed.options or {}
         unknown = sorted(set(options) - set(MANIFEST_OPTIONS))
         if unknown:
             raise ManifestError(
                 f"manifest {name}: unknown option {unknown[0]!r}; known: {', '.join(MANIFEST_OPTIONS)}"
             )
-        document = document["items"]
+        document = parsed.items
     if not isinstance(document, list):
         raise ManifestError(
             f"manifest {name}: expected a list of sources or an object with 'items'"
@@ -106,23 +160,18 @@ def _json_entry(value: Any, index: int, name: str) -> ManifestEntry:
     if isinstance(value, str):
         return ManifestEntry(source=_clean(value, where, name), output=None, where=where)
     if isinstance(value, dict):
-        unknown = sorted(set(value) - {"source", "output", "options"})
-        if unknown:
-            raise ManifestError(
-                f"manifest {name}, {where}: unknown key {unknown[0]!r}; expected 'source' "
-                "and optional 'output' and 'options'"
-            )
-        source = value.get("source")
-        if not isinstance(source, str):
-            raise ManifestError(f"manifest {name}, {where}: 'source' must be a string")
-        output = value.get("output")
-        if output is not None and not isinstance(output, str):
-            raise ManifestError(f"manifest {name}, {where}: 'output' must be a string")
+        item = _validated(
+            _Item,
+            value,
+            _ITEM_COMPLAINTS,
+            "'source' and optional 'output' and 'options'",
+            f"manifest {name}, {where}",
+        )
         return ManifestEntry(
-            source=_clean(source, where, name),
-            output=_clean(output, where, name) if output else None,
+            source=_clean(item.source, where, name),
+            output=_clean(item.output, where, name) if item.output else None,
             where=where,
-            options=_item_options(value.get("options"), where, name),
+            options=_item_options(item.options, where, name),
         )
     raise ManifestError(
         f"manifest {name}, {where}: expected a source string or an object, got {type(value).__name__}"

@@ -21,9 +21,14 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("lambdas", "manifests")
 REQUIREMENTS = ROOT / "lambdas" / "requirements-lambda.txt"
 CACHE = ROOT / ".bundle-cache"
+#: Lambda's python3.13 runtime is Amazon Linux 2023 (glibc 2.34): manylinux_2_28 wheels
+#: run there (pillow-heif publishes only those), as do manylinux2014 (glibc 2.17) ones.
+#: pip does not widen a ``--platform`` to older glibc tags, so each is named.
 PIP_PLATFORM = [
     "--platform",
     "manylinux2014_aarch64",
+    "--platform",
+    "manylinux_2_28_aarch64",
     "--implementation",
     "cp",
     "--python-version",

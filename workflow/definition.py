@@ -31,6 +31,18 @@ FUNCTIONS = (
     "report",
 )
 
+
+# One partition rule, decided for the ASL too: a service integration's Resource carries
+# the execution's own partition, never a literal "aws". Step Functions fails such a task
+# at run time in aws-cn ("The resource belongs to a different partition from the running
+# execution", github.com/aws/aws-cdk/issues/4597), and CDK's own tasks write
+# arn:${AWS::Partition}:states:::… The constructs pass Stack.partition (a token CDK
+# resolves in the definition string); the local engine, on moto, keeps "aws".
+def integration_arn(api: str, partition: str = "aws") -> str:
+    """A service integration's ``Resource``: ``arn:<partition>:states:::<api>``."""
+    return f"arn:{partition}:states:::{api}"
+
+
 # AWS's recommended retry for Lambda service-side errors.
 LAMBDA_SERVICE_ERRORS = [
     "Lambda.ServiceException",
@@ -68,7 +80,6 @@ class RetryPolicy:
 class WorkflowSettings:
     """Numbers in the definition that come from configuration."""
 
-    default_concurrency: int = 8
     lambda_service: RetryPolicy = field(default_factory=RetryPolicy)
     # Model throttling: a quota refills slowly, so back off far and spread the retries.
     model_throttling: RetryPolicy = field(
@@ -206,7 +217,7 @@ def item_pipeline(
 
 
 def build_definition(
-    arns: Mapping[str, str], settings: WorkflowSettings | None = None
+    arns: Mapping[str, str], settings: WorkflowSettings | None = None, *, partition: str = "aws"
 ) -> dict[str, Any]:
     """Return the batch workflow's ASL document.
 
@@ -216,6 +227,8 @@ def build_definition(
         Function ARN for each name in ``FUNCTIONS``.
     settings
         Concurrency and retry numbers; defaults suit the local model.
+    partition
+        The AWS partition of the service integrations (``integration_arn``).
     """
     missing = [name for name in FUNCTIONS if name not in arns]
     if missing:
@@ -248,7 +261,7 @@ def build_definition(
                 "Comment": "One child workflow per image.",
                 "Label": MAP_LABEL,
                 "ItemReader": {
-                    "Resource": "arn:aws:states:::s3:getObject",
+                    "Resource": integration_arn("s3:getObject", partition),
                     "ReaderConfig": {"InputType": "JSON"},
                     "Parameters": {"Bucket.$": "$.plan.items_bucket", "Key.$": "$.plan.items_key"},
                 },
@@ -261,7 +274,7 @@ def build_definition(
                 # S3, not into the Map's output: a few hundred failures would pass the
                 # 256 KiB state limit, and ResultPath null does not prevent that.
                 "ResultWriter": {
-                    "Resource": "arn:aws:states:::s3:putObject",
+                    "Resource": integration_arn("s3:putObject", partition),
                     "Parameters": {
                         "Bucket.$": "$.plan.items_bucket",
                         "Prefix.$": "$.plan.results_prefix",

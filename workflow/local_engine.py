@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
@@ -38,13 +38,19 @@ from cli.exit_codes import ExitCode
 from lambdas import clients, errors, layout
 from lambdas.models import bedrock
 from lambdas.models.catalog import BEDROCK_MODELS
-from lambdas.payloads import RunSummary
+from lambdas.payloads import ItemCounts, RunSummary
 from lambdas.planning import new_run_id
 from lambdas.run_report import write_run_report
 from lambdas.run_store import LocalRunStore
+from lambdas.settings import Settings
 from manifests.parsing import manifest_kind
 from workflow import moto_workarounds
 from workflow.definition import FUNCTIONS, WorkflowSettings, build_definition
+
+if TYPE_CHECKING:
+    from moto.core.config import DefaultConfig
+    from mypy_boto3_stepfunctions import SFNClient
+    from mypy_boto3_stepfunctions.type_defs import DescribeExecutionOutputTypeDef
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -93,7 +99,9 @@ class RunOutcome:
 
     status: str
     run_id: str | None = None
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: ItemCounts = field(
+        default_factory=lambda: ItemCounts(total=0, succeeded=0, failed=0, skipped=0)
+    )
     error_type: str | None = None
     error_message: str | None = None
     out_dir: Path | None = None
@@ -273,7 +281,7 @@ class LocalEngine:
         out_dir = Path(out_dir).absolute()
         request, root, label = local_request(source)
         env = local_environment(root, out_dir, self.cache_dir, label)
-        config: dict[str, Any] = {"stepfunctions": {"execute_state_machine": True}}
+        config: DefaultConfig = {"stepfunctions": {"execute_state_machine": True}}
         if hybrid:
             # moto must not answer for the real Bedrock the models call.
             config["core"] = {"passthrough": {"services": ["bedrock", "bedrock-runtime"]}}
@@ -368,7 +376,9 @@ class LocalEngine:
         outcome.report_path = out_dir / "index.html"
         return outcome
 
-    def _wait(self, sfn: Any, execution: str, progress: Progress) -> dict:
+    def _wait(
+        self, sfn: SFNClient, execution: str, progress: Progress
+    ) -> DescribeExecutionOutputTypeDef:
         while True:
             described = sfn.describe_execution(executionArn=execution)
             if self.on_progress:
@@ -379,7 +389,7 @@ class LocalEngine:
 
     def _stop(
         self,
-        sfn: Any,
+        sfn: SFNClient,
         execution: str,
         progress: Progress,
         invoker: LambdaInvoker,
@@ -439,7 +449,7 @@ def _ctrl_c_sets(event: threading.Event) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _running(sfn: Any, execution: str) -> bool:
+def _running(sfn: SFNClient, execution: str) -> bool:
     return sfn.describe_execution(executionArn=execution)["status"] == "RUNNING"
 
 
@@ -447,7 +457,9 @@ def _refused(error: errors.BgRemoveError) -> RunOutcome:
     return RunOutcome(status="refused", error_type=type(error).__name__, error_message=str(error))
 
 
-def _failure(sfn: Any, execution: str, described: dict) -> tuple[str, str]:
+def _failure(
+    sfn: SFNClient, execution: str, described: DescribeExecutionOutputTypeDef
+) -> tuple[str, str]:
     error, cause = described.get("error"), described.get("cause")
     if error is None:
         for event in sfn.get_execution_history(executionArn=execution, reverseOrder=True)["events"]:
@@ -466,19 +478,22 @@ def local_environment(
     root: Path, out_dir: Path, cache_dir: Path | None, label: str | None = None
 ) -> dict[str, str]:
     """What the handlers read from the environment in a local run (``Settings.from_env``)."""
-    return {
+    settings = Settings(
+        bucket=BUCKET,
+        engine="local",
+        input_prefix="",
+        local_root=str(root),
+        local_out=str(out_dir),
+        local_cache=str(cache_dir.absolute()) if cache_dir else None,
+        local_label=label,
+    )
+    credentials = {
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_SESSION_TOKEN": "local",
         "AWS_DEFAULT_REGION": REGION,
-        "BGREMOVE_BUCKET": BUCKET,
-        "BGREMOVE_ENGINE": "local",
-        "BGREMOVE_INPUT_PREFIX": "",
-        "BGREMOVE_LOCAL_ROOT": str(root),
-        "BGREMOVE_LOCAL_OUT": str(out_dir),
-        "BGREMOVE_LOCAL_CACHE": str(cache_dir.absolute()) if cache_dir else "",
-        "BGREMOVE_LOCAL_LABEL": label or "",
     }
+    return credentials | settings.environment()
 
 
 def local_request(source: Path) -> tuple[dict[str, Any], Path, str | None]:

@@ -1,7 +1,8 @@
-"""Every change bgremove makes to moto's Step Functions interpreter, in one place.
+"""Every change bgremove makes to moto's Step Functions interpreter and S3, in one place.
 
 moto (pinned in requirements.txt) runs our real definition, but its interpreter has
-gaps that matter for batches of thousands of images. Each workaround below says
+gaps that matter for batches of thousands of images, and its S3 listing for buckets
+of many photos. Each workaround below says
 what it fixes; ``tests/unit/workflow/test_moto_workarounds.py`` has, for each, a test
 that fails when moto changes so that the workaround is no longer needed or no
 longer works. ``apply()`` is idempotent.
@@ -23,6 +24,11 @@ longer works. ``apply()`` is idempotent.
 12. A failed child of a Distributed Map gives the Map its error and cause as its
     result, as on AWS (moto gives null), so the 256 KiB limit meets what AWS's does.
 13. An Express workflow ends TIMED_OUT after 5 minutes, as on AWS (moto lets it run).
+14. S3's ListObjectsV2 answers a page in time that grows with the page, not the
+    bucket (``workflow/moto_s3_listing.py``): moto sorts the whole bucket on every
+    page, so listing 200,000 keys took minutes.
+15. moto's response serializer reads each timestamp back from the text it wrote
+    once per distinct text (it ran dateutil on every listed object's LastModified).
 Failed items never fail the Map (moto ignores ToleratedFailurePercentage, but its
 Distributed Map already tolerates them): a test watches for that changing.
 """
@@ -39,6 +45,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from moto.core import serialize as moto_serialize
 from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec import execute_state
@@ -60,11 +67,13 @@ from moto.stepfunctions.parser.asl.utils import boto_client as moto_boto_client
 from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
+from workflow import moto_s3_listing
+
 _lock = threading.Lock()
 _applied = False
 _original_boto_client_for = moto_boto_client.boto_client_for
 #: moto's own functions, before ``apply()`` replaces them (the tests inspect these).
-ORIGINALS = {
+ORIGINALS: dict[str, Any] = {
     "IterationWorker._eval_pool": iteration_worker.IterationWorker._eval_pool,
     "DistributedItemProcessorWorker._eval_pool": (
         distributed_worker.DistributedItemProcessorWorker._eval_pool
@@ -79,6 +88,11 @@ ORIGINALS = {
     "create_state_machine": StepFunctionsParserBackend.create_state_machine,
     "DistributedItemProcessorWorker._eval_job": (
         distributed_worker.DistributedItemProcessorWorker._eval_job
+    ),
+    "S3Backend.list_objects_v2": moto_s3_listing.ORIGINAL_LIST_OBJECTS_V2,
+    "parse_to_aware_datetime": moto_serialize.parse_to_aware_datetime,
+    "TimestampSerializer._convert_timestamp_to_str": (
+        moto_serialize.TimestampSerializer._convert_timestamp_to_str
     ),
 }
 
@@ -222,6 +236,21 @@ def _cached_parser(parse: Any) -> Any:
     Parsed paths are immutable, so one parse per distinct path string is enough.
     """
     return functools.lru_cache(maxsize=1024)(parse)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_timestamp(value: Any) -> Any:
+    return ORIGINALS["parse_to_aware_datetime"](value)
+
+
+def _parse_timestamp_once(value: Any) -> Any:
+    """moto's serializer parses the timestamp text it made itself, with dateutil, for
+    every object it lists; S3's are whole seconds, so most texts repeat. The result
+    (a ``datetime``) is immutable, so one parse per text is enough."""
+    try:
+        return _cached_timestamp(value)
+    except TypeError:  # unhashable: moto's own way
+        return ORIGINALS["parse_to_aware_datetime"](value)
 
 
 def route_lambda(router: LambdaRouter | None) -> None:
@@ -391,6 +420,8 @@ def apply() -> None:
         execute_state.ExecutionState._evaluate_with_timeout = _evaluate_in_this_thread
         result_writer_decl.ResultWriter._eval_body = _result_writer_on_state_input
         StepFunctionsParserBackend.create_state_machine = _express_capped_create
+        moto_s3_listing.apply()
+        moto_serialize.parse_to_aware_datetime = _parse_timestamp_once
         for name in _STATE_DATA_MODULES:
             importlib.import_module(name).copy = _CopyWithJsonDeepcopy
         json_path.parse = _cached_parser(ORIGINALS["json_path.parse"])

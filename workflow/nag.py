@@ -10,9 +10,8 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
 from lambdas import layout
+from workflow import names
 from workflow.constructs.functions import S3_ACCESS
-from workflow.constructs.single_image import SINGLE_IMAGE_NAME
-from workflow.constructs.state_machine import STATE_MACHINE_NAME
 from workflow.definition import MAP_LABEL
 
 PACK = "AwsSolutions::"
@@ -40,21 +39,17 @@ def acknowledgements(stack: cdk.Stack, bucket: cdk.CfnResource) -> dict[str, str
         "the execution name, known only at run time."
     )
     account = "<AWS::AccountId>" if cdk.Token.is_unresolved(stack.account) else stack.account
-    found[
-        f"{PACK}AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:{stack.region}:"
-        f"{account}:execution:{STATE_MACHINE_NAME}:*]"
-    ] = "A Distributed Map describes and stops its own child executions, named at run time."
-    found[
-        f"{PACK}AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:{stack.region}:"
-        f"{account}:execution:{STATE_MACHINE_NAME}/{MAP_LABEL}:*]"
-    ] = (
+    executions = f"arn:<AWS::Partition>:states:{stack.region}:{account}:execution"
+    batch = names.physical_name(stack, names.BATCH)
+    found[f"{PACK}AwsSolutions-IAM5[Resource::{executions}:{batch}:*]"] = (
+        "A Distributed Map describes and stops its own child executions, named at run time."
+    )
+    found[f"{PACK}AwsSolutions-IAM5[Resource::{executions}:{batch}/{MAP_LABEL}:*]"] = (
         "Redriving a Map Run redrives its child executions, whose names are made at run time "
         "under the Map's label."
     )
-    found[
-        f"{PACK}AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:{stack.region}:"
-        f"{account}:execution:{SINGLE_IMAGE_NAME}:*]"
-    ] = (
+    image_run = names.physical_name(stack, names.IMAGE_RUN)
+    found[f"{PACK}AwsSolutions-IAM5[Resource::{executions}:{image_run}:*]"] = (
         "The single-image answer workflow describes the image run it started (or the one a "
         "status request names); execution names are API request ids, known only at run time."
     )
@@ -87,7 +82,13 @@ def acknowledgements(stack: cdk.Stack, bucket: cdk.CfnResource) -> dict[str, str
 
 
 def add_nag_checks(app: cdk.App, stack: cdk.Stack, bucket: cdk.CfnResource) -> None:
+    """Run cdk-nag on ``app``; ``stack``'s known findings are acknowledged."""
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    acknowledge(stack, bucket)
+
+
+def acknowledge(stack: cdk.Stack, bucket: cdk.CfnResource) -> None:
+    """Acknowledge ``stack``'s known findings (once per stack; the plugin once per app)."""
     cdk.Validations.of(stack).acknowledge(
         *(
             cdk.Acknowledgment(id=finding, reason=reason)

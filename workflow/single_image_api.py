@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lambdas.errors import SourceNotFoundError
+from workflow.definition import integration_arn
 
 #: API Gateway's integration timeout for an edge-optimized REST API (seconds).
 API_GATEWAY_TIMEOUT_SECONDS = 29
@@ -67,7 +68,11 @@ class SyncBudget:
 
 
 def build_answer_definition(
-    image_run_machine_arn: str, image_run_executions: str, budget: SyncBudget | None = None
+    image_run_machine_arn: str,
+    image_run_executions: str,
+    budget: SyncBudget | None = None,
+    *,
+    partition: str = "aws",
 ) -> dict[str, Any]:
     """The Express answer workflow's ASL.
 
@@ -80,6 +85,9 @@ def build_answer_definition(
         apart because in CDK the machine's ARN is a token that cannot be edited.
     budget
         Poll interval, poll count and timeout.
+    partition
+        The AWS partition of the service integrations
+        (``workflow.definition.integration_arn``).
 
     Input is ``{"input_key": …}`` (start an image run) or ``{"id": …}`` (look one up);
     output is ``{"http_status": …, "status": …, …}`` and never a failure.
@@ -95,7 +103,7 @@ def build_answer_definition(
         "Start image run": {
             "Type": "Task",
             "Comment": "Named after the API request, so a late answer can still name it.",
-            "Resource": "arn:aws:states:::states:startExecution",
+            "Resource": integration_arn("states:startExecution", partition),
             "Parameters": {
                 "StateMachineArn": image_run_machine_arn,
                 "Name.$": "$$.Execution.Name",
@@ -137,7 +145,7 @@ def build_answer_definition(
         },
         "Describe image run": {
             "Type": "Task",
-            "Resource": "arn:aws:states:::aws-sdk:sfn:describeExecution",
+            "Resource": integration_arn("aws-sdk:sfn:describeExecution", partition),
             "Parameters": {"ExecutionArn.$": "$.run.execution_arn"},
             "ResultPath": "$.described",
             "Catch": [

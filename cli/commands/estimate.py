@@ -27,7 +27,8 @@ def add_parser(commands: Any) -> None:
         "source", type=Path, nargs="?", help="a folder or manifest (or use --count)"
     )
     estimate.add_argument("--count", type=int, help="number of images, instead of SOURCE")
-    model = StackConfig().model  # the model a stack deployed with the defaults runs
+    # the model a stack deployed with the defaults runs
+    model = StackConfig.model_validate({}).model
     estimate.add_argument(
         "--model",
         default=model,

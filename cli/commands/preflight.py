@@ -28,10 +28,10 @@ def preflight_command(args: argparse.Namespace) -> int:
     """Print whether ``--model`` is usable in ``--region`` (and any warnings)."""
     import boto3
 
-    from lambdas.models.bedrock import default_region
     from lambdas.models.preflight import preflight
+    from lambdas.settings import aws_region
 
-    region = args.region or default_region()
+    region = args.region or aws_region()
     client = None
     if args.model in CATALOG and CATALOG[args.model].model_id:
         client = boto3.client("bedrock", region_name=region)

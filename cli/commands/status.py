@@ -11,8 +11,7 @@ from cli import aws
 from cli.execution import MapRunProgress, finish
 from cli.exit_codes import ExitCode
 from lambdas.payloads import RunContext
-from lambdas.settings import Settings
-from lambdas.storage import MAX_PRESIGN_SECONDS
+from lambdas.settings import MAX_URL_EXPIRY_SECONDS, Settings
 
 
 def add_parser(commands: Any) -> None:
@@ -35,7 +34,7 @@ def add_parser(commands: Any) -> None:
         default=expires,
         metavar="SECONDS",
         help=f"how long the fresh links should live (default {expires}, at most "
-        f"{MAX_PRESIGN_SECONDS}; never longer than your credentials)",
+        f"{MAX_URL_EXPIRY_SECONDS}; never longer than your credentials)",
     )
     status.add_argument(
         "--out", type=Path, default=None, help="where --links writes (default ./report-RUN_ID)"
@@ -70,9 +69,9 @@ def fresh_links(summary: dict, args: argparse.Namespace, *, s3: Any = None) -> P
     from lambdas import layout, run_report, storage
     from lambdas.run_store import S3RunStore
 
-    if not 1 <= args.expires <= MAX_PRESIGN_SECONDS:
+    if not 1 <= args.expires <= MAX_URL_EXPIRY_SECONDS:
         raise aws.CloudError(
-            f"--expires must be between 1 and {MAX_PRESIGN_SECONDS} seconds, not {args.expires}"
+            f"--expires must be between 1 and {MAX_URL_EXPIRY_SECONDS} seconds, not {args.expires}"
         )
     s3 = s3 or boto3.client("s3", region_name=args.region, config=Config(signature_version="s3v4"))
     plan = storage.read_json(s3, summary["bucket"], layout.plan_key(summary["run_id"]))

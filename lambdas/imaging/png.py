@@ -59,7 +59,7 @@ def _filter_up(rows: np.ndarray) -> np.ndarray:
 def _strips(rows: np.ndarray) -> list[memoryview]:
     per_strip = max(1, _STRIP_BYTES // rows.shape[1])
     return [
-        memoryview(rows[start : start + per_strip]).cast("B")
+        memoryview(rows[start : start + per_strip].data).cast("B")
         for start in range(0, rows.shape[0], per_strip)
     ]
 

@@ -16,7 +16,6 @@ import hashlib
 import io
 import struct
 import warnings
-from typing import TypedDict
 
 from PIL import Image, UnidentifiedImageError
 
@@ -26,6 +25,7 @@ from lambdas.errors import (
     ImageTooLargeError,
     UnsupportedFormatError,
 )
+from lambdas.payloads import ValidatedImage
 from lambdas.settings import megabytes, megapixels
 
 try:
@@ -56,15 +56,6 @@ _NOT_IMAGES = (
     (b"\x00\x00\x01\x00", "a Windows icon"),
     (b"8BPS", "a Photoshop document"),
 )
-
-
-class ImageFacts(TypedDict):
-    format: str
-    width: int
-    height: int
-    bytes: int
-    sha256: str
-    frames: int
 
 
 def sniff_format(data: bytes) -> str | None:
@@ -116,7 +107,7 @@ def open_image(data: bytes) -> Image.Image:
         factory, accept = Image.OPEN[fmt]
         if accept is None or accept(data[:16]):
             try:
-                return factory(io.BytesIO(data), None)
+                return factory(io.BytesIO(data), "")
             except (SyntaxError, IndexError, TypeError, struct.error) as error:
                 raise UnidentifiedImageError(f"cannot identify the {fmt} image: {error}") from None
     with warnings.catch_warnings():
@@ -143,7 +134,7 @@ def describe_non_image(data: bytes) -> str:
         return "an unknown binary format"
 
 
-def validate_image(data: bytes, *, max_bytes: int, max_pixels: int) -> ImageFacts:
+def validate_image(data: bytes, *, max_bytes: int, max_pixels: int) -> ValidatedImage:
     """Check ``data`` is an image bgremove can process.
 
     Raises
@@ -196,7 +187,7 @@ def validate_image(data: bytes, *, max_bytes: int, max_pixels: int) -> ImageFact
             raise CorruptImageError(f"damaged {fmt} file: its header cannot be read")
         frames = getattr(image, "n_frames", 1)
         _check_integrity(image, fmt, size)
-    return ImageFacts(
+    return ValidatedImage(
         format=fmt,
         width=width,
         height=height,

@@ -21,8 +21,7 @@ import base64
 import binascii
 import io
 import json
-import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
 from botocore.exceptions import ClientError, HTTPClientError
@@ -37,6 +36,10 @@ from lambdas.errors import (
     ModelUnavailableError,
 )
 from lambdas.imaging.resize import encode_for_model
+from lambdas.settings import aws_region
+
+if TYPE_CHECKING:
+    from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
 
 _THROTTLED = {"ThrottlingException", "ServiceQuotaExceededException"}
 # ModelErrorException (424) is "an error while processing the model": AWS gives no
@@ -60,15 +63,10 @@ NO_RETRIES = {"total_max_attempts": 1, "mode": "standard"}
 MAX_BODY_BYTES = 25_000_000
 
 
-def default_region() -> str:
-    """The region Bedrock is called in: ``AWS_REGION``, else ``AWS_DEFAULT_REGION``, else us-east-1."""
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+_runtime_override: BedrockRuntimeClient | None = None
 
 
-_runtime_override: Any = None
-
-
-def use_runtime_client(client: Any) -> None:
+def use_runtime_client(client: BedrockRuntimeClient | None) -> None:
     """Make every adapter use ``client`` (the local engine's real client in hybrid runs)."""
     global _runtime_override
     _runtime_override = client
@@ -126,7 +124,7 @@ def classify(error: Exception, *, model_id: str, region: str) -> Exception:
     return error
 
 
-def invoke(client: Any, *, model_id: str, region: str, body: dict) -> dict:
+def invoke(client: BedrockRuntimeClient, *, model_id: str, region: str, body: dict) -> dict:
     """Call InvokeModel with a JSON body and return the decoded JSON answer.
 
     Raises
@@ -218,10 +216,12 @@ class BedrockAdapter:
         A bedrock-runtime client (real, stubbed or ``SimulatedBedrockRuntime``);
         made on first use, without retries, when not given.
     region
-        Where to call Bedrock; default ``default_region()``.
+        Where to call Bedrock; default ``aws_region()``.
     """
 
-    def __init__(self, name: str, *, client: Any = None, region: str | None = None) -> None:
+    def __init__(
+        self, name: str, *, client: BedrockRuntimeClient | None = None, region: str | None = None
+    ) -> None:
         from lambdas.models.catalog import facts
 
         model = facts(name)
@@ -230,7 +230,7 @@ class BedrockAdapter:
         self.name = name
         self.model_id: str = model.model_id
         self.limits = model.limits
-        self.region = region or default_region()
+        self.region = region or aws_region()
         self._client = client
 
     @property

@@ -140,7 +140,7 @@ def _rembg(
 
     rembg resizes with LANCZOS to the input size, divides by the image's own
     maximum, normalises with ``normalize``, applies a sigmoid only where its session
-    does, and min-max stretches the output (``rembg/sessions/base.py`` ``normalize``).
+    does, and min-max stretches the output (rembg's base session, its ``normalize``).
     """
     return ModelFacts(
         name=name,

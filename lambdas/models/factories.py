@@ -5,14 +5,13 @@ Every factory takes the model's ``ModelFacts`` and keyword options: ``simulate``
 of Bedrock), ``time_scale`` (compresses the simulator's clock), ``region``,
 ``client`` (an injected bedrock-runtime client) and, for ``onnx``, ``model_path``,
 ``onnx_input_size``, ``onnx_normalize`` (``imagenet``, ``unit`` or ``m,m,m/s,s,s``)
-and ``onnx_output`` (each also read from ``BGREMOVE_ONNX_MODEL`` /
-``BGREMOVE_ONNX_INPUT_SIZE`` / …). Adapters are imported inside the factories so a
-run pays only for the model it uses.
+and ``onnx_output`` (``Settings.model_options`` gives them, from a run's options or
+``BGREMOVE_MODEL_PATH`` / ``BGREMOVE_ONNX_*``). Adapters are imported inside the
+factories so a run pays only for the model it uses.
 """
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
 from lambdas.errors import ConfigError
@@ -57,10 +56,7 @@ def stability(facts: ModelFacts, **options: Any) -> BackgroundModel:
 def onnx(facts: ModelFacts, **options: Any) -> BackgroundModel:
     from lambdas.models.onnx_matting import OnnxMattingModel
 
-    def option(name: str) -> Any:
-        return options.get(f"onnx_{name}") or os.environ.get(f"BGREMOVE_ONNX_{name.upper()}")
-
-    size = option("input_size")
+    size = options.get("onnx_input_size")
     try:
         input_size = int(size) if size else None
     except ValueError:
@@ -68,8 +64,8 @@ def onnx(facts: ModelFacts, **options: Any) -> BackgroundModel:
     return OnnxMattingModel(
         options.get("model_path"),
         input_size=input_size,
-        normalize=option("normalize") or facts.defaults.get("normalize", "imagenet"),
-        output=option("output"),
+        normalize=options.get("onnx_normalize") or facts.defaults.get("normalize", "imagenet"),
+        output=options.get("onnx_output"),
     )
 
 

@@ -12,13 +12,13 @@ logits and go through a sigmoid; the map is stretched to 0..1 (min-max) and resi
 back to the image. The pretrained models (``lambdas.models.catalog``) pin what rembg
 does instead of guessing: ``divide_by_max`` (rembg divides by the image's own
 maximum, not 255), ``sigmoid`` (always for BiRefNet, never for U²-Net and IS-Net)
-and LANCZOS resizing (``rembg/sessions/base.py``, ``birefnet_general.py``).
+and LANCZOS resizing (rembg's base and BiRefNet sessions; the registry entries in
+``lambdas/models/catalog.py`` say which rembg session each follows).
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -52,7 +52,7 @@ class OnnxMattingModel:
     Parameters
     ----------
     path
-        The ``.onnx`` file; default the ``BGREMOVE_ONNX_MODEL`` environment variable.
+        The ``.onnx`` file (``--model-path``; ``BGREMOVE_MODEL_PATH`` in ``Settings``).
     input_size
         Side of the square input, needed when the model's input shape is dynamic.
     normalize
@@ -88,10 +88,9 @@ class OnnxMattingModel:
         divide_by_max: bool = False,
         resample: str = "bilinear",
     ) -> None:
-        path = path or os.environ.get("BGREMOVE_ONNX_MODEL")
         if not path:
             raise ConfigError(
-                "--model onnx needs a model file: set model_path / BGREMOVE_ONNX_MODEL"
+                "--model onnx needs a model file: give --model-path (or BGREMOVE_MODEL_PATH)"
             )
         if not Path(path).is_file():
             raise ConfigError(f"ONNX model file {path} does not exist")
@@ -185,7 +184,9 @@ class OnnxMattingModel:
             raise ModelResponseError(f"{self.path} returned NaN or infinite values")
         logits = matte.min() < 0.0 or matte.max() > 1.0 if self.sigmoid is None else self.sigmoid
         if logits:
-            matte = 0.5 * (1.0 + np.tanh(matte / 2))  # the sigmoid, without overflow
+            matte = (0.5 * (1.0 + np.tanh(matte / 2))).astype(
+                matte.dtype
+            )  # the sigmoid, without overflow
         low, high = float(matte.min()), float(matte.max())
         if high - low > 1e-6:
             matte = (matte - low) / (high - low)

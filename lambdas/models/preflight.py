@@ -21,12 +21,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from lambdas.errors import ModelUnusableError
 from lambdas.models.catalog import BEDROCK_MODELS, CATALOG, ModelFacts
+
+if TYPE_CHECKING:
+    from mypy_boto3_bedrock import BedrockClient
 
 _TRANSIENT = {"ThrottlingException", "InternalServerException", "ServiceUnavailableException"}
 
@@ -56,6 +59,10 @@ class PreflightResult:
     ok: bool = True
 
 
+def _ended(end_of_life: date | None, today: date) -> bool:
+    return end_of_life is not None and end_of_life <= today
+
+
 def usable_alternatives(excluding: str, region: str, today: date) -> list[str]:
     """Bedrock models offered in ``region`` and not past end of life (active first), then local."""
     names = [
@@ -63,7 +70,7 @@ def usable_alternatives(excluding: str, region: str, today: date) -> list[str]:
         for name in BEDROCK_MODELS
         if name != excluding
         and region in CATALOG[name].regions
-        and not (CATALOG[name].end_of_life and CATALOG[name].end_of_life <= today)
+        and not _ended(CATALOG[name].end_of_life, today)
     ]
     names.sort(key=lambda name: CATALOG[name].lifecycle != "ACTIVE")
     return [*names, "local"]
@@ -78,7 +85,11 @@ def alternatives(excluding: str, region: str, today: date) -> str:
 
 
 def preflight(
-    model: str, *, region: str, bedrock_client: Any = None, today: date | None = None
+    model: str,
+    *,
+    region: str,
+    bedrock_client: BedrockClient | None = None,
+    today: date | None = None,
 ) -> PreflightResult:
     """Check ``model`` can run in ``region``.
 
@@ -153,13 +164,11 @@ def _as_date(value: Any) -> date | None:
 
 
 def _ask_lifecycle(
-    client: Any, facts: ModelFacts, region: str, instead: str, result: PreflightResult
+    client: BedrockClient, facts: ModelFacts, region: str, instead: str, result: PreflightResult
 ) -> None:
     """Update ``result`` from ``GetFoundationModel`` (the base model of a profile)."""
     try:
-        details = client.get_foundation_model(modelIdentifier=facts.foundation_model_id)[
-            "modelDetails"
-        ]
+        details = client.get_foundation_model(modelIdentifier=_foundation_id(facts))["modelDetails"]
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         message = error.response.get("Error", {}).get("Message", "")
@@ -182,17 +191,22 @@ def _ask_lifecycle(
         raise
     except BotoCoreError as error:
         raise ModelUnusableError(f"cannot reach Bedrock in {region} to check it: {error}") from None
-    lifecycle = details.get("modelLifecycle") or {}
+    lifecycle: dict[str, Any] = dict(details.get("modelLifecycle") or {})
     result.status = lifecycle.get("status") or result.status
     result.eol_date = _as_date(lifecycle.get("endOfLifeTime")) or result.eol_date
 
 
+def _foundation_id(facts: ModelFacts) -> str:
+    assert facts.foundation_model_id is not None, f"{facts.name} is not a Bedrock model"
+    return facts.foundation_model_id
+
+
 def _ask_access(
-    client: Any, facts: ModelFacts, region: str, instead: str, result: PreflightResult
+    client: BedrockClient, facts: ModelFacts, region: str, instead: str, result: PreflightResult
 ) -> None:
     """Add to ``result`` (or stop) from ``GetFoundationModelAvailability``."""
     try:
-        answer = client.get_foundation_model_availability(modelId=facts.foundation_model_id)
+        answer = client.get_foundation_model_availability(modelId=_foundation_id(facts))
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         result.warnings.append(

@@ -1,6 +1,6 @@
 """Pretrained ONNX weights fetched on first use, the way rembg fetches them.
 
-rembg (``danielgatis/rembg``, ``rembg/sessions/base.py``) keeps each model as
+rembg (the ``danielgatis/rembg`` package, its base session) keeps each model as
 ``<name>.onnx`` in ``U2NET_HOME``, default ``$XDG_DATA_HOME/.u2net`` or ``~/.u2net``,
 and checks it with pooch against an md5. bgremove looks in the same folder, so a
 file a user already has from rembg is used as it is, with no download. (rembg's
@@ -68,7 +68,7 @@ class PretrainedWeights:
 
 def model_home() -> Path:
     """The folder rembg keeps its models in: ``U2NET_HOME``, else ``$XDG_DATA_HOME/.u2net``,
-    else ``~/.u2net`` (as ``rembg/sessions/base.py`` ``u2net_home`` computes it).
+    else ``~/.u2net`` (as rembg's base session computes ``u2net_home``).
     """
     home = os.environ.get("U2NET_HOME") or os.path.join(
         os.environ.get("XDG_DATA_HOME", "~"), ".u2net"

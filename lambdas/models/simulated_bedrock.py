@@ -68,8 +68,8 @@ STABILITY_IDS = (CATALOG["stability"].model_id, CATALOG["stability"].foundation_
 TITAN_MAX_SIDE = CATALOG["titan-v2"].limits.max_side
 TITAN_MAX_BYTES = 5 * 1024 * 1024
 STABILITY_MIN_SIDE = CATALOG["stability"].limits.min_side
-STABILITY_MAX_PIXELS = CATALOG["stability"].limits.max_pixels
-STABILITY_ASPECT = CATALOG["stability"].limits.aspect_range
+STABILITY_MAX_PIXELS: int = CATALOG["stability"].limits.max_pixels or 0
+STABILITY_ASPECT: tuple[float, float] = CATALOG["stability"].limits.aspect_range or (0.0, 0.0)
 
 
 def parse_spec(spec: str | dict) -> dict[str, float]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
 from lambdas.errors import ModelRefusedError, ModelUnavailableError
 from lambdas.models import bedrock
+
+if TYPE_CHECKING:
+    from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
 
 
 class StabilityRemoveBackground(bedrock.BedrockAdapter):
@@ -17,7 +20,7 @@ class StabilityRemoveBackground(bedrock.BedrockAdapter):
     mask is read from.
     """
 
-    def __init__(self, *, client: Any = None, region: str | None = None):
+    def __init__(self, *, client: BedrockRuntimeClient | None = None, region: str | None = None):
         super().__init__("stability", client=client, region=region)
 
     def cache_params(self) -> dict:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
 from lambdas.errors import ModelRefusedError
 from lambdas.models import bedrock
+
+if TYPE_CHECKING:
+    from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
 
 
 class TitanBackgroundRemoval(bedrock.BedrockAdapter):
@@ -17,7 +20,13 @@ class TitanBackgroundRemoval(bedrock.BedrockAdapter):
     cutout is a PNG whose alpha is the mask.
     """
 
-    def __init__(self, name: str = "titan-v2", *, client: Any = None, region: str | None = None):
+    def __init__(
+        self,
+        name: str = "titan-v2",
+        *,
+        client: BedrockRuntimeClient | None = None,
+        region: str | None = None,
+    ):
         if name not in ("titan-v2", "nova-canvas"):
             raise ValueError(f"{name} does not take the BACKGROUND_REMOVAL body")
         super().__init__(name, client=client, region=region)

@@ -13,8 +13,9 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambdas import layout, storage
 from lambdas.errors import (
@@ -27,12 +28,20 @@ from lambdas.inputs import is_candidate
 from lambdas.payloads import ItemRecord, RunContext, WorkItem
 from lambdas.run_store.base import RunStore, SourceEntry
 
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
 
 class LocalRunStore(RunStore):
     """One run's files in the user's folders (``paths``); ``items.json`` in ``bucket``."""
 
     def __init__(
-        self, run: RunContext, paths: layout.LocalPaths, *, s3: Any, label: str | None = None
+        self,
+        run: RunContext,
+        paths: layout.LocalPaths,
+        *,
+        s3: S3Client | None,
+        label: str | None = None,
     ) -> None:
         super().__init__(run)
         self.paths = paths
@@ -41,12 +50,11 @@ class LocalRunStore(RunStore):
         self.label = label
 
     @classmethod
-    def from_context(cls, run: RunContext, *, s3: Any) -> LocalRunStore:
+    def from_context(cls, run: RunContext, *, s3: S3Client | None) -> LocalRunStore:
         local = run["local"]
+        cache = local.get("cache")
         paths = layout.LocalPaths(
-            root=Path(local["root"]),
-            out=Path(local["out"]),
-            cache=Path(local["cache"]) if local.get("cache") else None,
+            root=Path(local["root"]), out=Path(local["out"]), cache=Path(cache) if cache else None
         )
         return cls(run, paths, s3=s3, label=local.get("label"))
 
@@ -78,6 +86,7 @@ class LocalRunStore(RunStore):
             self._replace(marker, layout.MARKER_TEXT.encode())
         self._replace(self.paths.plan(self.run_id), _json({"items": items, "ended": ended}))
         key = layout.items_key(self.run_id)
+        assert self.s3 is not None, "the Map reads items.json from S3: Plan needs a client"
         storage.write_json(self.s3, self.bucket, key, to_process)
         return self.bucket, key
 
@@ -193,7 +202,7 @@ class LocalRunStore(RunStore):
         os.replace(partial, target)
 
 
-def walk_sources(folder: Path, *, prefix: str = "", skip: list[Path] = ()) -> list[SourceEntry]:
+def walk_sources(folder: Path, *, prefix: str = "", skip: Sequence[Path] = ()) -> list[SourceEntry]:
     """Every candidate source below ``folder`` (keys start with ``prefix``), in key order.
 
     Symbolic links are followed (each folder once). Never listed: hidden files and

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambdas import layout, storage
 from lambdas.inputs import is_candidate
 from lambdas.payloads import ItemRecord, RunContext, WorkItem
 from lambdas.run_store.base import RunStore, SourceEntry
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 _READ_THREADS = 16
 
@@ -17,7 +20,7 @@ _READ_THREADS = 16
 class S3RunStore(RunStore):
     """Reads and writes one run's objects in its bucket through an injected S3 client."""
 
-    def __init__(self, run: RunContext, *, s3: Any) -> None:
+    def __init__(self, run: RunContext, *, s3: S3Client) -> None:
         super().__init__(run)
         self.s3 = s3
         self.bucket = run["bucket"]

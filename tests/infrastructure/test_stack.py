@@ -18,7 +18,7 @@ from lambdas import errors
 from workflow import cfn_lint
 from workflow.config import StackConfig
 from workflow.definition import error_names_used
-from workflow.nag import acknowledgements, add_nag_checks
+from workflow.nag import acknowledge, acknowledgements, add_nag_checks
 from workflow.stack import BgRemoveStack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -211,11 +211,11 @@ def test_single_image_endpoint_is_iam_authorised_and_answers_within_api_gateways
     machines = machines_by_name(template)
     kinds = {name: m["Properties"]["StateMachineType"] for name, m in machines.items()}
     assert kinds == {
-        "bgremove-batch": "STANDARD",
-        "bgremove-single-image-run": "STANDARD",
-        "bgremove-single-image-answer": "EXPRESS",
+        "bgremovestack-batch": "STANDARD",
+        "bgremovestack-single-image-run": "STANDARD",
+        "bgremovestack-single-image-answer": "EXPRESS",
     }
-    answer = machine_definition(machines["bgremove-single-image-answer"])
+    answer = machine_definition(machines["bgremovestack-single-image-answer"])
     assert answer["TimeoutSeconds"] < 29  # CDK's timeout= would be ignored for a string
     apis = resources(template, "AWS::ApiGateway::RestApi").values()
     assert [a["Properties"]["EndpointConfiguration"]["Types"] for a in apis] == [["EDGE"]]
@@ -231,7 +231,7 @@ def test_the_image_run_has_a_timeout_and_the_stacks_retry_settings():
         env=cdk.Environment(account="123456789012", region="us-east-1"),
     )
     machines = machines_by_name(Template.from_stack(stack))
-    for name in ("bgremove-batch", "bgremove-single-image-run"):
+    for name in ("attempts-batch", "attempts-single-image-run"):
         definition = machine_definition(machines[name])
         retries = json.dumps(definition)
         assert '"ErrorEquals": ["ModelThrottledError"' in retries
@@ -241,7 +241,7 @@ def test_the_image_run_has_a_timeout_and_the_stacks_retry_settings():
             if "ModelThrottledError" in entry["ErrorEquals"]
         ]
         assert throttling and all(entry["MaxAttempts"] == 3 for entry in throttling), name
-    assert machine_definition(machines["bgremove-single-image-run"])["TimeoutSeconds"] > 0
+    assert machine_definition(machines["attempts-single-image-run"])["TimeoutSeconds"] > 0
 
 
 def _retriers(node):
@@ -286,7 +286,9 @@ def test_state_machine_may_redrive_its_map_runs_child_executions(template):
     statements = statements_of(template, "WorkflowRoleDefaultPolicy")
     redrive = [s for s in statements if "states:RedriveExecution" in actions_of(s)]
     assert len(redrive) == 1
-    assert json.dumps(redrive[0]["Resource"]).endswith(':execution:bgremove-batch/Images:*"]]}')
+    assert json.dumps(redrive[0]["Resource"]).endswith(
+        ':execution:bgremovestack-batch/Images:*"]]}'
+    )
 
 
 def test_state_machine_log_groups_are_vended_and_keep_the_configured_retention():
@@ -354,3 +356,50 @@ def test_plans_role_allows_every_bedrock_call_preflight_makes(template):
         for action in actions_of(statement)
     }
     assert set(called) <= allowed
+
+
+# ``…Name`` properties that name nothing account-wide: a role's inline policy, a metric,
+# an API's stage.
+NOT_PHYSICAL = {"PolicyName", "MetricName", "StageName"}
+
+
+def physical_names(template: dict) -> set[str]:
+    """Every custom name a resource of ``template`` sets (``…Name`` properties that are strings)."""
+    found = set()
+    for resource in template["Resources"].values():
+        for key, value in resource.get("Properties", {}).items():
+            if key.endswith("Name") and key not in NOT_PHYSICAL and isinstance(value, str):
+                found.add(value)
+    return found
+
+
+def test_two_stacks_in_one_account_and_region_share_no_physical_name():
+    app = cdk.App()
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    for stack_name in ("BgRemoveBlue", "BgRemoveGreen"):
+        stack = BgRemoveStack(
+            app,
+            stack_name,
+            config=StackConfig(),
+            bundle_dependencies=False,
+            env=cdk.Environment(account="123456789012", region="us-east-1"),
+        )
+        acknowledge(stack, stack.storage.bucket.node.default_child)
+    assembly = app.synth()  # cdk-nag passes for both, each with its own acknowledgements
+    blue, green = (
+        assembly.get_stack_by_name(name).template for name in ("BgRemoveBlue", "BgRemoveGreen")
+    )
+    blue_names, green_names = physical_names(blue), physical_names(green)
+    assert {"bgremoveblue-batch", "/aws/vendedlogs/states/bgremoveblue-batch"} <= blue_names
+    assert {"bgremovegreen-single-image-answer", "bgremovegreen-single-image"} <= green_names
+    assert not blue_names & green_names
+    policies = json.dumps(Template.from_json(green).find_resources("AWS::IAM::Policy"))
+    assert "bgremoveblue" not in policies
+    assert ":execution:bgremovegreen-single-image-run:*" in policies
+
+
+def test_every_arn_takes_the_stacks_partition(template):
+    """No literal ``arn:aws:`` in the template, the state machines' definitions included."""
+    text = json.dumps(template.to_json())
+    assert "arn:aws:" not in text
+    assert 'arn:", {"Ref": "AWS::Partition"}, ":states:::s3:getObject' in text

@@ -83,7 +83,13 @@ def model_arns(stack: Stack, model: str) -> tuple[list[str], list[str]]:
     """(InvokeModel resources, GetFoundationModel resources) for ``model``."""
     facts = CATALOG[model]
     foundation = [
-        f"arn:aws:bedrock:{region}::foundation-model/{facts.foundation_model_id}"
+        stack.format_arn(
+            service="bedrock",
+            region=region,
+            account="",
+            resource="foundation-model",
+            resource_name=facts.foundation_model_id,
+        )
         for region in (facts.profile_regions or (stack.region,))
     ]
     invoke = list(foundation)
@@ -119,14 +125,7 @@ class WorkflowFunctions(Construct):
                 local=LocalPythonBundling(with_dependencies=bundle_dependencies),
             ),
         )
-        environment = {
-            "BGREMOVE_BUCKET": bucket.bucket_name,
-            "BGREMOVE_ENGINE": "aws",
-            "BGREMOVE_MODEL": config.model,
-            "BGREMOVE_CONCURRENCY": str(config.concurrency),
-            "BGREMOVE_URL_EXPIRY_SECONDS": str(config.url_expiry_seconds),
-            "BGREMOVE_INPUT_PREFIX": layout.INPUTS,
-            "BGREMOVE_OUTPUT_PREFIX": layout.OUTPUTS,
+        environment = config.lambda_settings(bucket.bucket_name).environment() | {
             "POWERTOOLS_SERVICE_NAME": "bgremove",
             "POWERTOOLS_METRICS_NAMESPACE": "bgremove",
         }

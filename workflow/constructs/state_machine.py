@@ -1,8 +1,9 @@
-"""The Standard state machine, from the same definition the local engine runs."""
+"""The batch state machine, from the same definition the local engine runs."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
@@ -13,20 +14,12 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from lambdas import layout
+from workflow import names
 from workflow.config import StackConfig, workflow_settings
+from workflow.constructs.arns import states_arn
 from workflow.constructs.functions import retention_days
+from workflow.constructs.roles import service_role
 from workflow.definition import build_definition, map_labels
-
-STATE_MACHINE_NAME = "bgremove-batch"
-
-
-def vended_log_group_name(machine_name: str) -> str:
-    """Step Functions log groups go under /aws/vendedlogs/states/.
-
-    CloudWatch Logs then needs no account-wide resource policy entry per group (that
-    policy has a size limit that many state machines exhaust).
-    """
-    return f"/aws/vendedlogs/states/{machine_name}"
 
 
 class BatchStateMachine(Construct):
@@ -37,76 +30,94 @@ class BatchStateMachine(Construct):
         *,
         config: StackConfig,
         bucket: s3.IBucket,
-        functions: dict[str, lambda_.IFunction],
+        functions: Mapping[str, lambda_.IFunction],
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
+        machine_name = names.physical_name(stack, names.BATCH)
         definition = build_definition(
-            {name: fn.function_arn for name, fn in functions.items()}, workflow_settings(config)
+            {name: fn.function_arn for name, fn in functions.items()},
+            workflow_settings(config),
+            partition=stack.partition,
         )
-        role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("states.amazonaws.com"))
         # Exactly what the definition calls: the seven functions, the items file, the
-        # Map's result files, and its own child executions (Distributed Map).
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["lambda:InvokeFunction"],
-                resources=[fn.function_arn for fn in functions.values()],
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["s3:GetObject"], resources=[bucket.arn_for_objects(layout.ITEMS_PATTERN)]
-            )
-        )
-        # The Map's ResultWriter: its result files can be big enough for multipart uploads.
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "s3:PutObject",
-                    "s3:AbortMultipartUpload",
-                    "s3:ListMultipartUploadParts",
-                ],
-                resources=[bucket.arn_for_objects(layout.MAP_RESULTS_PATTERN)],
-            )
-        )
-        # Built from the name: the machine's own ARN would be a circular reference.
-        machine_arn = f"arn:{stack.partition}:states:{stack.region}:{stack.account}:stateMachine:{STATE_MACHINE_NAME}"
-        role.add_to_policy(
-            iam.PolicyStatement(actions=["states:StartExecution"], resources=[machine_arn])
-        )
-        executions = f"arn:{stack.partition}:states:{stack.region}:{stack.account}:execution:"
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["states:DescribeExecution", "states:StopExecution"],
-                resources=[f"{executions}{STATE_MACHINE_NAME}:*"],
-            )
-        )
-        # Redriving a Map Run redrives its child executions, named <machine>/<Map label>:<id>
+        # Map's result files (big enough for multipart uploads), and its own executions,
+        # built from the name: the machine's own ARN would be a circular reference.
+        # Redriving a Map Run redrives its child executions, named <machine>/<label>:<id>
         # (the grant CDK's own DistributedMap construct makes).
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["states:RedriveExecution"],
-                resources=[
-                    f"{executions}{STATE_MACHINE_NAME}/{label}:*"
+        grants = [
+            (["lambda:InvokeFunction"], [fn.function_arn for fn in functions.values()]),
+            (["s3:GetObject"], [bucket.arn_for_objects(layout.ITEMS_PATTERN)]),
+            (
+                ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                [bucket.arn_for_objects(layout.MAP_RESULTS_PATTERN)],
+            ),
+            (["states:StartExecution"], [states_arn(stack, "stateMachine", machine_name)]),
+            (
+                ["states:DescribeExecution", "states:StopExecution"],
+                [states_arn(stack, "execution", f"{machine_name}:*")],
+            ),
+            (
+                ["states:RedriveExecution"],
+                [
+                    states_arn(stack, "execution", f"{machine_name}/{label}:*")
                     for label in map_labels(definition)
                 ],
-            )
-        )
-        self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            log_group_name=vended_log_group_name(STATE_MACHINE_NAME),
-            retention=retention_days(config.log_retention_days),
-        )
-        self.state_machine = sfn.StateMachine(
+            ),
+        ]
+        role = service_role(self, "Role", "states.amazonaws.com", grants)
+        self.state_machine = logged_state_machine(
             self,
             "Batch",
-            state_machine_name=STATE_MACHINE_NAME,
-            state_machine_type=sfn.StateMachineType.STANDARD,
-            definition_body=sfn.DefinitionBody.from_string(json.dumps(definition)),
+            log_group_id="Logs",
+            name=machine_name,
+            kind=sfn.StateMachineType.STANDARD,
+            definition=definition,
             role=role,
-            tracing_enabled=True,
-            logs=sfn.LogOptions(
-                destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False
-            ),
+            retention=retention_days(config.log_retention_days),
         )
+
+
+def logged_state_machine(
+    scope: Construct,
+    construct_id: str,
+    *,
+    log_group_id: str,
+    name: str,
+    kind: sfn.StateMachineType,
+    definition: dict,
+    role: iam.IRole,
+    retention: logs.RetentionDays,
+) -> sfn.StateMachine:
+    """A named state machine with X-Ray and its own vended log group (no execution data).
+
+    Parameters
+    ----------
+    scope, construct_id
+        Where the machine goes; ``log_group_id`` is its log group's id in ``scope``.
+    name
+        Its physical name (``workflow.names.physical_name``).
+    kind, definition, role
+        Standard or Express, the ASL document, the role it runs with.
+    retention
+        How long its log group keeps events.
+    """
+    log_group = logs.LogGroup(
+        scope,
+        log_group_id,
+        log_group_name=names.vended_log_group_name(name),
+        retention=retention,
+    )
+    return sfn.StateMachine(
+        scope,
+        construct_id,
+        state_machine_name=name,
+        state_machine_type=kind,
+        # TimeoutSeconds is in the ASL itself: CDK's ``timeout`` is ignored for a string.
+        definition_body=sfn.DefinitionBody.from_string(json.dumps(definition)),
+        role=role,
+        tracing_enabled=True,
+        logs=sfn.LogOptions(
+            destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False
+        ),
+    )

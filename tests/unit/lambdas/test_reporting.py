@@ -1,5 +1,6 @@
 import copy
 import csv
+import html
 import io
 import json
 from html.parser import HTMLParser
@@ -9,6 +10,7 @@ import pytest
 
 from lambdas import reporting
 from lambdas.records import error_info
+from lambdas.reporting.page import TEMPLATES, display_time
 from lambdas.run_store import LocalRunStore
 
 EVENT = json.loads((Path(__file__).parents[2] / "events" / "report_records.json").read_text())
@@ -40,6 +42,31 @@ def tags(page: str, name: str) -> list[dict[str, str]]:
         def handle_starttag(self, tag, attrs):
             if tag == name:
                 found.append(dict(attrs))
+
+    Parser().feed(page)
+    return found
+
+
+def texts(page: str, name: str) -> list[str]:
+    """The text of every ``name`` element (entities decoded), as a browser's parser sees it."""
+    found: list[str] = []
+    depth = 0
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            nonlocal depth
+            if tag == name:
+                found.append("")
+                depth += 1
+
+        def handle_endtag(self, tag):
+            nonlocal depth
+            if tag == name:
+                depth -= 1
+
+        def handle_data(self, data):
+            if depth:
+                found[-1] += data
 
     Parser().feed(page)
     return found
@@ -148,19 +175,60 @@ def test_csv_parses_back_with_one_row_per_item(report):
     assert (night["width"], night["height"]) == ("1600", "900")
 
 
+HOSTILE = "<script>alert(\"x\")</script> & 'café' <img src=x onerror=alert(1)> ✓.png"
+
+
 def test_html_escapes_a_malicious_source(report):
     report["items"][1]["source"] = '<script>alert("x")</script>&.png'
     page = reporting.to_html(report)
     assert "<script" not in page
     assert tags(page, "script") == []
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;.png" in page
+    assert texts(page, "h2")[1] == '<script>alert("x")</script>&.png'
+
+
+def test_html_keeps_hostile_text_as_text_everywhere(report):
+    """Names, reasons, notes, warnings and run facts: markup, quotes, & and non-ASCII
+    are shown as written and never become elements or break out of an attribute."""
+    report["run_id"] = report["model"] = HOSTILE
+    report["warnings"] = [HOSTILE]
+    report["failure_reasons"] = {HOSTILE: 1}
+    report["created_at"] = HOSTILE  # not a time: shown as written
+    cat, invoice = report["items"][0], report["items"][1]
+    cat["source"] = invoice["source"] = HOSTILE
+    cat["notes"] = [HOSTILE]
+    invoice["error"] = {"type": HOSTILE, "message": HOSTILE}
+    page = reporting.to_html(report)
+    assert tags(page, "script") == []
+    assert [image["src"] for image in tags(page, "img")] == [
+        "previews/000001_before.jpg",
+        "previews/000001_after.png",
+        "previews/000005_before.jpg",
+        "previews/000005_after.png",
+    ]
+    assert texts(page, "title") == [f"bgremove · {HOSTILE} · {HOSTILE}"]
+    assert texts(page, "b")[:2] == [HOSTILE, HOSTILE]
+    assert HOSTILE in texts(page, "p")[0]  # the run facts line
+    assert texts(page, "h2")[:2] == [HOSTILE, HOSTILE]
+    assert tags(page, "img")[0]["alt"] == f"{HOSTILE}, original"
+    assert texts(page, "li") == [HOSTILE, "first frame of 3", "CMYK converted to sRGB"]
+    assert HOSTILE in texts(page, "code")  # the failure reason and the item's error type
+    assert [text for text in texts(page, "p") if text.startswith(HOSTILE)][-2:] == [
+        HOSTILE,  # the warning
+        HOSTILE + HOSTILE,  # the reason's message, then its type
+    ]
+
+
+def test_html_inlines_the_stylesheet_and_needs_no_other_file(report):
+    page = reporting.to_html(report)
+    assert texts(page, "style") == ["\n" + (TEMPLATES / "report.css").read_text(encoding="utf-8")]
+    assert tags(page, "link") == [] and tags(page, "script") == []
 
 
 def test_html_shows_every_item_with_its_reason(report):
     page = reporting.to_html(report)
     assert len(tags(page, "article")) == 6
     assert "not an image: the file is a PDF document" in page
-    assert "no result recorded: the item&#x27;s workflow ended" in page
+    assert "no result recorded: the item's workflow ended" in html.unescape(page)
     assert "UnsupportedFormatError" in page and "AlreadyDoneError" in page
     assert "first frame of 3" in page
 
@@ -193,6 +261,18 @@ def test_html_keeps_presigned_urls_as_they_are():
     hrefs = [link["href"] for link in tags(page, "a")]
     assert signed.format(key="outputs/cat_bg_removed.png") in hrefs
     assert "presigned" in page
+
+
+@pytest.mark.parametrize(
+    ("stamp", "shown"),
+    [
+        ("2026-11-24T14:03:10+02:00", "2026-11-24 12:03 UTC"),  # in UTC, whatever the zone
+        ("2026-11-24T12:03:10", "2026-11-24 12:03"),  # no zone: as written
+        ("yesterday", None),  # not a time: the page shows the text itself
+    ],
+)
+def test_times_on_the_page(stamp, shown):
+    assert display_time(stamp) == shown
 
 
 def test_ten_thousand_items_render():

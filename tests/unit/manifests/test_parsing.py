@@ -74,3 +74,22 @@ def test_an_item_may_carry_its_own_output_options():
     unknown = {"items": [{"source": "a.png", "options": {"model": "local"}}]}
     with pytest.raises(ManifestError, match="unknown item option 'model'"):
         parse_manifest(json.dumps(unknown).encode(), name="m.json")
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        ({"itemz": []}, "manifest m.json: unknown key 'itemz'; expected 'items' and optional"),
+        ({"options": {}}, "manifest m.json: missing 'items' (a list of sources)"),
+        ({"items": "a.png"}, "manifest m.json: expected a list of sources or an object with"),
+        ({"items": ["a"], "options": []}, "manifest m.json: 'options' must be an object"),
+        ({"items": [{"output": "x"}]}, "manifest m.json, index 0: 'source' must be a string"),
+        ({"items": [{"source": 3}]}, "manifest m.json, index 0: 'source' must be a string"),
+        ({"items": [{"source": "a", "output": 1}]}, "index 0: 'output' must be a string"),
+        ({"items": ["a", {"source": "b", "options": 1}]}, "index 1: 'options' must be an object"),
+    ],
+)
+def test_json_shape_errors_say_what_is_wrong_where(document, expected):
+    with pytest.raises(ManifestError) as raised:
+        parse_manifest(json.dumps(document).encode(), name="m.json")
+    assert expected in str(raised.value)

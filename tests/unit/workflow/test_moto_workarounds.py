@@ -455,3 +455,64 @@ def test_an_express_workflow_gets_aws_s_five_minute_cap(sfn):
     short = {**long_wait, "TimeoutSeconds": 1}
     described = run(client, {**short, "States": {"W": {"Type": "Wait", "Seconds": 5, "End": True}}})
     assert described["status"] == "TIMED_OUT"
+
+
+# --- 14. S3 listing pages in time that grows with the page ---------------------------------
+
+
+def test_moto_still_sorts_the_whole_bucket_for_every_listing_page():
+    from moto.s3.models import S3Backend
+
+    source = inspect.getsource(ORIGINALS["S3Backend.list_objects_v2"])
+    assert "self.list_objects(" in source and "max_keys=None" in source, "moto pages now"
+    walk = inspect.getsource(S3Backend.list_objects)
+    assert "bucket.keys.items()" in walk and "sorted(" in walk, "moto pages now"
+
+
+def test_listing_pages_never_walk_the_whole_bucket(sfn, monkeypatch):
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.s3.models import s3_backends
+    from moto.s3.utils import _VersionedKeyStore
+
+    from workflow import moto_s3_listing
+
+    _, s3 = sfn
+    backend = s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
+    for index in range(500):
+        backend.put_object("items", f"in/{index:05d}.jpg", b"x")
+    monkeypatch.setattr(_VersionedKeyStore, "items", None)  # moto's walk over every key
+    listed, indexes, written = [], set(), []
+    for page in s3.get_paginator("list_objects_v2").paginate(
+        Bucket="items", Prefix="in/", PaginationConfig={"PageSize": 100}
+    ):
+        listed += [entry["Key"] for entry in page["Contents"]]
+        indexes.add(id(moto_s3_listing.sorted_names(backend.get_bucket("items").keys)))
+        written.append(f"in/{len(listed):05d}a.jpg")  # after the page just listed
+        s3.put_object(Bucket="items", Key=written[-1], Body=b"x")
+    assert len(indexes) == 1  # built once, then kept up to date by the writes
+    assert listed == sorted([f"in/{index:05d}.jpg" for index in range(500)] + written[:-1])
+
+
+# --- 15. The response serializer parses each timestamp text once ---------------------------
+
+
+def test_moto_s_serializer_still_parses_every_timestamp_it_writes():
+    source = inspect.getsource(ORIGINALS["TimestampSerializer._convert_timestamp_to_str"])
+    assert "parse_to_aware_datetime(value)" in source, "moto stopped parsing: drop 15"
+
+
+def test_serialized_timestamps_are_parsed_once_and_unchanged(sfn):
+    from moto.core import serialize
+
+    moto_workarounds._cached_timestamp.cache_clear()
+    _, s3 = sfn
+    for index in range(3):
+        s3.put_object(Bucket="items", Key=f"k{index}", Body=b"x")
+    listed = s3.list_objects_v2(Bucket="items")["Contents"]
+    head = s3.head_object(Bucket="items", Key="k0")
+    assert listed[0]["LastModified"] == head["LastModified"]
+    assert moto_workarounds._cached_timestamp.cache_info().hits >= 1
+    for value in ("2026-11-25T17:25:42Z", "2026-11-25T17:25:42.5+02:00", 1764091542, 1.5):
+        assert serialize.parse_to_aware_datetime(value) == ORIGINALS["parse_to_aware_datetime"](
+            value
+        )

@@ -138,7 +138,7 @@ def caps(settings: Settings) -> dict:
 
 
 def test_without_pillow_heif_a_heic_photo_is_refused_by_name(monkeypatch):
-    """The Lambda bundle does not carry pillow-heif: there a HEIC photo says why it fails."""
+    """An installation without pillow-heif says why a HEIC photo fails."""
     from lambdas.errors import UnsupportedFormatError
     from lambdas.imaging import validation
 

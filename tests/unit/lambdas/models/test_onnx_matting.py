@@ -9,6 +9,7 @@ from PIL import Image, ImageDraw
 from lambdas.errors import ConfigError
 from lambdas.models import get_model
 from lambdas.models.onnx_matting import OnnxMattingModel
+from lambdas.settings import Settings
 
 
 def brightness_model(path, size, *, logits=True, extra_output=False, dtype=TensorProto.FLOAT):
@@ -125,9 +126,8 @@ def test_normalisation_from_config_changes_the_cache_key(tmp_path):
 
 
 def test_missing_unloadable_and_wrong_shaped_models(tmp_path, monkeypatch):
-    monkeypatch.delenv("BGREMOVE_ONNX_MODEL", raising=False)
     with pytest.raises(
-        ConfigError, match="needs a model file: set model_path / BGREMOVE_ONNX_MODEL"
+        ConfigError, match=r"needs a model file: give --model-path \(or BGREMOVE_MODEL_PATH\)"
     ):
         get_model("onnx")
     with pytest.raises(ConfigError, match="does not exist"):
@@ -149,9 +149,12 @@ def test_missing_unloadable_and_wrong_shaped_models(tmp_path, monkeypatch):
         OnnxMattingModel(str(tmp_path / "grey.onnx"))
 
 
-def test_the_model_file_can_come_from_the_environment(tmp_path, monkeypatch):
-    monkeypatch.setenv("BGREMOVE_ONNX_MODEL", brightness_model(tmp_path / "e.onnx", 32))
-    assert_bright_square_is_subject(get_model("onnx").remove_background(photo()))
+def test_the_model_file_and_options_can_come_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("BGREMOVE_MODEL_PATH", brightness_model(tmp_path / "e.onnx", 32))
+    monkeypatch.setenv("BGREMOVE_ONNX_NORMALIZE", "unit")
+    options = Settings.from_env().with_options({"model": "onnx"}).model_options()
+    assert options["onnx_normalize"] == "unit"
+    assert_bright_square_is_subject(get_model("onnx", **options).remove_background(photo()))
 
 
 def test_rembgs_way_is_pinned_not_guessed(tmp_path):

@@ -21,7 +21,7 @@ from lambdas.errors import ModelUnusableError
 from lambdas.models import get_model, model_names
 from lambdas.models.catalog import AWS_MODELS, CATALOG, PRETRAINED_MODELS
 from lambdas.models.pretrained import BASE_URL_ENV, ensure_weights, model_home
-from lambdas.planning import _check_model_runs_on_engine
+from lambdas.planning import check_model_runs_on_engine
 from lambdas.settings import Settings
 from tests.unit.lambdas.models.test_onnx_matting import brightness_model
 
@@ -119,10 +119,10 @@ def test_the_registry_has_rembgs_models_as_rembg_gives_them():
 def test_plan_refuses_pretrained_models_on_the_aws_engine_from_the_registrys_engines():
     for name in PRETRAINED_MODELS:
         with pytest.raises(ModelUnusableError, match="runs only on the local engine"):
-            _check_model_runs_on_engine(Settings(engine="aws", model=name))
-        _check_model_runs_on_engine(Settings(engine="local", model=name))
+            check_model_runs_on_engine(Settings(engine="aws", model=name))
+        check_model_runs_on_engine(Settings(engine="local", model=name))
     for name in AWS_MODELS:
-        _check_model_runs_on_engine(Settings(engine="aws", model=name))
+        check_model_runs_on_engine(Settings(engine="aws", model=name))
     assert set(AWS_MODELS) == {"titan-v2", "nova-canvas", "stability"}
 
 
