@@ -16,8 +16,10 @@ import numpy as np
 REBLUR_SIGMA = 1.5  # pixels: the extra blur the ratio is measured against
 SHARP_RATIO = 2.2  # gradient ratio of an edge in focus (focus 1)
 BLUR_RATIO = 1.3  # gradient ratio of an edge out of focus (focus 0)
-EDGE_MIN = 4.0  # grey levels a pixel: the least re-blurred gradient that counts as an edge
+EDGE_MIN = 24.0  # Sobel units (8 x grey levels a pixel): the least re-blurred
+# gradient that counts as an edge; gentler shading is no evidence of focus or defocus
 NO_EVIDENCE = 0.4  # focus of a region without edges
+EVIDENCE_DENSITY = 4.0  # mean edge weight a pixel at which a region's focus is all evidence
 
 
 def _gradient(grey: np.ndarray) -> np.ndarray:
@@ -51,6 +53,6 @@ def region_focus(
     total = np.bincount(flat, weighted.ravel(), minlength=count)
     mass = np.bincount(flat, weight.ravel(), minlength=count)
     sizes = np.maximum(np.bincount(flat, minlength=count), 1)
-    known = np.clip(mass / sizes / EDGE_MIN, 0.0, 1.0)
+    known = np.clip(mass / sizes / EVIDENCE_DENSITY, 0.0, 1.0)
     focus = total / np.maximum(mass, 1e-6)
     return known * focus + (1.0 - known) * NO_EVIDENCE
