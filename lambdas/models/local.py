@@ -1,8 +1,10 @@
 """The offline ``local`` model: OpenCV and NumPy, no weights, no account.
 
 1. A border-prior saliency map over superpixels (``classical.saliency``: regions
-   well connected to the image border are background) seeds GrabCut. This handles
-   textured and busy backgrounds.
+   well connected to the image border are background) seeds GrabCut. Its foreground
+   cue is scaled by focus (``classical.focus``: the re-blur ratio of each region's
+   edges, measured at full resolution), so a defocused background scores low. This
+   handles textured and busy backgrounds.
 2. When the border looks like a backdrop (its colours spread little around a smooth
    surface), the backdrop model runs too, at up to 1024 px: a low-order colour surface
    is fitted to the border, refitted to all the backdrop found, and the subject is
@@ -11,8 +13,9 @@
 3. Keep every significant separate part (several subjects stay), fill small holes.
 4. Soften the edge with a guided filter that follows the photo's own edges.
 
-No position prior: a subject may sit anywhere. Local detail (focus) only raises a
-region's saliency, never below half, and never removes a part. It does well on product
+No position prior: a subject may sit anywhere. Focus only weighs the saliency's
+foreground cue: a region without edges is neutral, and no part is removed for being
+out of focus (GrabCut can win it back by colour). It does well on product
 shots, plain, gradient and soft or textured backgrounds. A busy background with salient
 things of its own, a subject touching the frame on a busy background, or a close-up
 that fills the frame defeat it: use a Bedrock model or ``--model onnx`` there.
