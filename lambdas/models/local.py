@@ -1,8 +1,10 @@
 """The offline ``local`` model: OpenCV and NumPy, no weights, no account.
 
 1. A border-prior saliency map over superpixels (``classical.saliency``: regions
-   well connected to the image border are background) seeds GrabCut. This handles
-   textured and busy backgrounds.
+   well connected to the image border are background) seeds GrabCut. Its foreground
+   cue is scaled by focus (``classical.focus``: the re-blur ratio of each region's
+   edges, measured at full resolution), so a defocused background scores low. This
+   handles textured and busy backgrounds.
 2. When the border looks like a backdrop (its colours spread little around a smooth
    surface), the backdrop model runs too, at up to 1024 px: a low-order colour surface
    is fitted to the border, refitted to all the backdrop found, and the subject is
@@ -11,8 +13,9 @@
 3. Keep every significant separate part (several subjects stay), fill small holes.
 4. Soften the edge with a guided filter that follows the photo's own edges.
 
-No position prior: a subject may sit anywhere. Local detail (focus) only raises a
-region's saliency, never below half, and never removes a part. It does well on product
+No position prior: a subject may sit anywhere. Focus only weighs the saliency's
+foreground cue: a region without edges is neutral, and no part is removed for being
+out of focus (GrabCut can win it back by colour). It does well on product
 shots, plain, gradient and soft or textured backgrounds. A busy background with salient
 things of its own, a subject touching the frame on a busy background, or a close-up
 that fills the frame defeat it: use a Bedrock model or ``--model onnx`` there.
@@ -32,6 +35,7 @@ from lambdas.models.classical.backdrop import (
     border_mask,
     fit_backdrop,
 )
+from lambdas.models.classical.focus import focus_evidence, region_focus
 from lambdas.models.classical.refine import (
     fill_holes,
     grabcut,
@@ -44,7 +48,7 @@ from lambdas.models.classical.refine import (
 from lambdas.models.classical.saliency import region_saliency
 from lambdas.models.classical.superpixels import slic
 
-_VERSION = 2
+_VERSION = 3
 BUSY_NOISE = 12.0  # Lab units: a border spread above this is no backdrop at all
 BORDER_CLAIM = 0.15  # share of the border band a subject on a backdrop may cover
 AGREEMENT = 0.8  # IoU at which the backdrop and saliency masks agree
@@ -116,7 +120,7 @@ class LocalModel:
         small = _resize_to(rgb, self.working_side)
         lab = _lab(small)
         border = border_mask(lab.shape[:2], self.border_fraction)
-        seeds = _seeds(self._saliency(lab), border)
+        seeds = _seeds(self._saliency(lab, focus_evidence(rgb)), border)
         smooth = None
         if fit_backdrop(lab, border).noise <= BUSY_NOISE:
             sharp = _resize_to(rgb, BACKDROP_SIDE)
@@ -145,25 +149,24 @@ class LocalModel:
             hard = _far_from(backdrop)
         return hard
 
-    def _saliency(self, lab: np.ndarray) -> np.ndarray:
-        """Pixel saliency 0..1 at ``lab``'s size, computed on a smaller copy."""
+    def _saliency(self, lab: np.ndarray, focus: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        """Pixel saliency 0..1 at ``lab``'s size, computed on a smaller copy.
+
+        ``focus`` is ``focus_evidence`` of the photo at full resolution: a defocus
+        blur of 1-2 px is lost at the saliency map's size.
+        """
         height, width = lab.shape[:2]
         small = _resize_to(lab, SALIENCY_SIDE)
         regions = slic(small, self.superpixels)
         edge = border_mask(small.shape[:2], self.border_fraction)
         on_border = np.zeros(regions.count, bool)
         on_border[np.unique(regions.labels[edge])] = True
-        detail = _region_detail(small, regions.labels, regions.count)
+        weighted, weight = (
+            cv2.resize(f, small.shape[1::-1], interpolation=cv2.INTER_AREA) for f in focus
+        )
+        detail = region_focus(weighted, weight, regions.labels, regions.count)
         values = region_saliency(regions, on_border, detail)[regions.labels].astype(np.float32)
         return cv2.resize(values, (width, height), interpolation=cv2.INTER_LINEAR)
-
-
-def _region_detail(lab: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
-    """Each region's mean Laplacian magnitude of lightness, scaled to 0..1."""
-    sharp = np.abs(cv2.Laplacian(lab[..., 0], cv2.CV_32F, ksize=3))
-    sizes = np.maximum(np.bincount(labels.ravel(), minlength=count), 1)
-    detail = np.bincount(labels.ravel(), sharp.ravel(), minlength=count) / sizes
-    return np.clip(detail / max(1e-6, float(np.percentile(detail, 95))), 0.0, 1.0)
 
 
 def _claims_border(hard: np.ndarray, border: np.ndarray) -> bool:

@@ -17,7 +17,7 @@ from lambdas.models.classical.superpixels import Superpixels, adjacency
 SIGMA_COLOUR = 10.0  # Lab units: geodesic distance at which regions stop being alike
 SIGMA_SPACE = 0.25  # of the longer side: reach of the contrast term
 SIGMA_CONNECTIVITY = 1.0
-FOCUS_WEIGHT = 0.8  # share of the foreground cue that depends on local detail
+FOCUS_WEIGHT = 1.0  # share of the foreground cue that depends on focus
 SMOOTHNESS = 1.0  # weight of neighbour agreement in the final optimisation
 
 
@@ -56,8 +56,9 @@ def region_saliency(
     border
         Boolean per region: it touches the image edge.
     detail
-        Optional per-region fine detail 0..1 (local sharpness): the subject is usually
-        in focus, so it raises the foreground cue; it never lowers it below half.
+        Optional per-region focus 0..1 (``classical.focus``): the subject is usually in
+        focus, so a region's foreground cue is scaled by it. Only the cue: a defocused
+        part of the subject can still be won back by colour in GrabCut.
     """
     connectivity = boundary_connectivity(regions, border)
     background = 1.0 - np.exp(-(connectivity**2) / (2 * SIGMA_CONNECTIVITY**2))
