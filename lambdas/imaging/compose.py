@@ -65,12 +65,18 @@ def encode_output(cutout: Image.Image, fmt: str, *, fill=(255, 255, 255)) -> byt
     return buffer.getvalue()
 
 
-def make_preview(image: Image.Image, max_side: int = 320) -> bytes:
-    """A small JPEG (RGB) or PNG (RGBA) for the contact sheet, made without a full-size copy."""
+def make_preview(image: Image.Image, max_side: int = 320, *, opaque: bool = False) -> bytes:
+    """A small JPEG (RGB) or PNG (RGBA) for the contact sheet, made without a full-size copy.
+
+    With ``opaque`` an RGBA image is shown on white, as a JPEG.
+    """
     factor = max(1, min(image.size) // (2 * max_side))
     preview = image.reduce(factor) if factor > 1 else image.copy()
     preview.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
+    if preview.mode == "RGBA" and opaque:
+        preview = Image.alpha_composite(Image.new("RGBA", preview.size, "white"), preview)
+        preview = preview.convert("RGB")
     if preview.mode == "RGBA":
         preview.save(buffer, format="PNG", compress_level=6)
     else:

@@ -97,7 +97,8 @@ def _refine_tile(
     xs += core[0] - left
     gain, offset = _coefficients(small_colours, _sharpened(small_soft), radius)
     model = np.concatenate([gain, offset[..., None]], axis=2)
-    colours = np.asarray(crop)[ys, xs].astype(np.float32) * (1 / 255)
+    pixels = np.asarray(crop).reshape(-1, 3)
+    colours = np.take(pixels, ys * crop.width + xs, axis=0).astype(np.float32) * (1 / 255)
     coefficients = _bilinear(model, ys, xs, step)
     values = np.einsum("nc,nc->n", coefficients[:, :3], colours) + coefficients[:, 3]
     refined[ys + top, xs + left] = np.clip(values * 255 + 0.5, 0, 255).astype(np.uint8)
@@ -111,14 +112,20 @@ def _sharpened(soft: np.ndarray) -> np.ndarray:
 def _bilinear(grid: np.ndarray, ys: np.ndarray, xs: np.ndarray, step: int) -> np.ndarray:
     """``grid`` (cells of ``step`` pixels) interpolated at pixel rows ``ys``, columns ``xs``."""
     rows, columns = grid.shape[:2]
-    v = np.clip((ys + 0.5) / step - 0.5, 0, rows - 1).astype(np.float32)
-    u = np.clip((xs + 0.5) / step - 0.5, 0, columns - 1).astype(np.float32)
+    flat = grid.reshape(rows * columns, -1)
+    v = np.clip((ys + 0.5) * (1 / step) - 0.5, 0, rows - 1).astype(np.float32)
+    u = np.clip((xs + 0.5) * (1 / step) - 0.5, 0, columns - 1).astype(np.float32)
     y0, x0 = v.astype(np.intp), u.astype(np.intp)
-    y1, x1 = np.minimum(y0 + 1, rows - 1), np.minimum(x0 + 1, columns - 1)
     fy, fx = (v - y0)[:, None], (u - x0)[:, None]
-    top = grid[y0, x0] * (1 - fx) + grid[y0, x1] * fx
-    bottom = grid[y1, x0] * (1 - fx) + grid[y1, x1] * fx
-    return top * (1 - fy) + bottom * fy
+    down = np.where(y0 + 1 < rows, columns, 0)
+    right = np.where(x0 + 1 < columns, 1, 0)
+    corner = y0 * columns + x0
+    top = np.take(flat, corner, axis=0)
+    top += (np.take(flat, corner + right, axis=0) - top) * fx
+    bottom = np.take(flat, corner + down, axis=0)
+    bottom += (np.take(flat, corner + down + right, axis=0) - bottom) * fx
+    top += (bottom - top) * fy
+    return top
 
 
 def _coefficients(colours: np.ndarray, soft: np.ndarray, radius: int) -> tuple[np.ndarray, ...]:
