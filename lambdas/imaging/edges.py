@@ -50,7 +50,10 @@ def refine_edges(guide: Image.Image, alpha: np.ndarray, factor: float) -> np.nda
     """
     if factor < 1.5:
         return alpha  # already at (about) full resolution: nothing to redraw
-    step = max(1, round(factor / 2))  # the filter runs on a grid this much coarser
+    # The filter's coefficients live on a grid as coarse as the mask (He's fast guided
+    # filter); the photo's own detail comes back in the full-resolution linear model.
+    # At most a fifth of the minimum radius, so a window spans at least 11 cells.
+    step = max(1, min(round(factor), _MIN_RADIUS // 5))
     radius = max(2, round(max(_RADIUS_PER_FACTOR * factor, _MIN_RADIUS) / step))  # grid cells
     # Tiles and their overlaps are whole grid cells, so every tile's grid is one grid and
     # a pixel's result does not depend on its tile. The filter reaches 2·radius cells.
@@ -133,35 +136,59 @@ def _coefficients(colours: np.ndarray, soft: np.ndarray, radius: int) -> tuple[n
     mean = _box(colours, radius)
     mean_soft = _box(soft, radius)
     cross = _box(colours * soft[..., None], radius) - mean * mean_soft[..., None]
-    sigma = np.empty(colours.shape[:2] + (3, 3), np.float32)
-    for row in range(3):
-        for column in range(row, 3):
-            product = colours[..., row] * colours[..., column]
-            value = _box(product, radius) - mean[..., row] * mean[..., column]
-            sigma[..., row, column] = sigma[..., column, row] = value
-    sigma += _EPS * np.eye(3, dtype=np.float32)
-    gain = np.linalg.solve(sigma, cross[..., None])[..., 0]
+    covariance = {}
+    for row, column in ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)):
+        product = colours[..., row] * colours[..., column]
+        covariance[row, column] = _box(product, radius) - mean[..., row] * mean[..., column]
+        if row == column:
+            covariance[row, column] += _EPS
+    gain = _solve3(covariance, cross)
     offset = mean_soft - np.einsum("...c,...c->...", gain, mean)
     return _box(gain, radius), _box(offset, radius)
 
 
+def _solve3(sym: dict[tuple[int, int], np.ndarray], right: np.ndarray) -> np.ndarray:
+    """Solve the symmetric 3×3 systems ``sym · x = right`` at every cell (by cofactors)."""
+    a, b, c = sym[0, 0], sym[0, 1], sym[0, 2]
+    d, e, f = sym[1, 1], sym[1, 2], sym[2, 2]
+    inverse = (
+        (d * f - e * e, c * e - b * f, b * e - c * d),
+        (c * e - b * f, a * f - c * c, b * c - a * e),
+        (b * e - c * d, b * c - a * e, a * d - b * b),
+    )
+    determinant = a * inverse[0][0] + b * inverse[0][1] + c * inverse[0][2]
+    return np.stack(
+        [sum(inverse[row][k] * right[..., k] for k in range(3)) / determinant for row in range(3)],
+        axis=-1,
+    )
+
+
 def _box(values: np.ndarray, radius: int) -> np.ndarray:
     """The mean over a (2·radius+1)² window, clipped at the borders (axes 0 and 1)."""
-    total = values.astype(np.float64)
-    count = np.ones(values.shape[:2], np.float64)
+    total = values
     for axis in (0, 1):
         total = _window_sum(total, radius, axis)
-        count = _window_sum(count, radius, axis)
+    count = np.outer(_window_count(values.shape[0], radius), _window_count(values.shape[1], radius))
     if values.ndim == 3:
         count = count[..., None]
-    return (total / count).astype(np.float32)
+    return total / count
 
 
 def _window_sum(values: np.ndarray, radius: int, axis: int) -> np.ndarray:
+    """Sums over windows of 2·radius+1 along ``axis``, the array's ends counting as zeros."""
+    pad = [(0, 0)] * values.ndim
+    pad[axis] = (radius + 1, radius)
+    running = np.cumsum(np.pad(values, pad), axis=axis, dtype=np.float32)
     length = values.shape[axis]
-    padded = np.cumsum(values, axis=axis)
-    zero = np.zeros_like(np.take(padded, [0], axis=axis))
-    padded = np.concatenate([zero, padded], axis=axis)
-    upper = np.minimum(np.arange(length) + radius + 1, length)
-    lower = np.maximum(np.arange(length) - radius, 0)
-    return np.take(padded, upper, axis=axis) - np.take(padded, lower, axis=axis)
+    upper = [slice(None)] * values.ndim
+    lower = [slice(None)] * values.ndim
+    upper[axis] = slice(2 * radius + 1, 2 * radius + 1 + length)
+    lower[axis] = slice(0, length)
+    return running[tuple(upper)] - running[tuple(lower)]
+
+
+def _window_count(length: int, radius: int) -> np.ndarray:
+    index = np.arange(length)
+    return (np.minimum(index + radius, length - 1) - np.maximum(index - radius, 0) + 1).astype(
+        np.float32
+    )
