@@ -115,20 +115,14 @@ def _sharpened(soft: np.ndarray) -> np.ndarray:
 def _bilinear(grid: np.ndarray, ys: np.ndarray, xs: np.ndarray, step: int) -> np.ndarray:
     """``grid`` (cells of ``step`` pixels) interpolated at pixel rows ``ys``, columns ``xs``."""
     rows, columns = grid.shape[:2]
-    flat = grid.reshape(rows * columns, -1)
-    v = np.clip((ys + 0.5) * (1 / step) - 0.5, 0, rows - 1).astype(np.float32)
-    u = np.clip((xs + 0.5) * (1 / step) - 0.5, 0, columns - 1).astype(np.float32)
-    y0, x0 = v.astype(np.intp), u.astype(np.intp)
-    fy, fx = (v - y0)[:, None], (u - x0)[:, None]
-    down = np.where(y0 + 1 < rows, columns, 0)
-    right = np.where(x0 + 1 < columns, 1, 0)
-    corner = y0 * columns + x0
-    top = np.take(flat, corner, axis=0)
-    top += (np.take(flat, corner + right, axis=0) - top) * fx
-    bottom = np.take(flat, corner + down, axis=0)
-    bottom += (np.take(flat, corner + down + right, axis=0) - bottom) * fx
-    top += (bottom - top) * fy
-    return top
+    size = (columns * step, rows * step)
+    where = ys * size[0] + xs
+    planes = []
+    for channel in range(grid.shape[2]):
+        plane = Image.fromarray(np.ascontiguousarray(grid[..., channel]))
+        full = np.asarray(plane.resize(size, Image.Resampling.BILINEAR))
+        planes.append(np.take(full.reshape(-1), where))
+    return np.stack(planes, axis=1)
 
 
 def _coefficients(colours: np.ndarray, soft: np.ndarray, radius: int) -> tuple[np.ndarray, ...]:
