@@ -17,6 +17,9 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+#: Part of a local cutout's record (``records.run_signature``): bump it when the
+#: refinement changes its output, so a re-run redoes cutouts made by the old one.
+VERSION = 1
 #: Alpha (of 255) strictly between these is edge; outside it the mask is sure.
 _LOW, _HIGH = 5, 250
 #: A tile's side, full-resolution pixels (before its overlap).
