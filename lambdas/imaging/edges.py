@@ -103,21 +103,19 @@ def _refine_tile(
     # The filter's result reaches 2·radius cells from the edge; beyond that it is the mask.
     near = _box(edge.astype(np.float32), 2 * radius + 1) > 1e-6
     # Only the core's pixels near the edge are redrawn.
-    rows = np.arange(core[1] - top, core[3] - top)
-    columns = np.arange(core[0] - left, core[2] - left)
-    chosen = near[rows[:, None] // step, columns[None, :] // step]
-    ys, xs = np.nonzero(chosen)
-    if ys.size == 0:
+    inner = (slice(core[1] - top, core[3] - top), slice(core[0] - left, core[2] - left))
+    rows = np.arange(inner[0].start, inner[0].stop) // step
+    columns = np.arange(inner[1].start, inner[1].stop) // step
+    chosen = near[rows[:, None], columns[None, :]]
+    if not chosen.any():
         return
-    ys += core[1] - top
-    xs += core[0] - left
     gain, offset = _coefficients(small_colours, _sharpened(small_soft), radius)
-    model = np.concatenate([gain, offset[..., None]], axis=2)
-    pixels = np.asarray(crop).reshape(-1, 3)
-    colours = np.take(pixels, ys * crop.width + xs, axis=0).astype(np.float32) * (1 / 255)
-    coefficients = _bilinear(model, ys, xs, step)
-    values = np.einsum("nc,nc->n", coefficients[:, :3], colours) + coefficients[:, 3]
-    refined[ys + top, xs + left] = np.clip(values * 255 + 0.5, 0, 255).astype(np.uint8)
+    colours = np.asarray(crop)[inner]
+    values = np.array(_upsampled(offset, step, inner))
+    for channel in range(3):
+        values += _upsampled(gain[..., channel], step, inner) * (colours[..., channel] * (1 / 255))
+    values = np.clip(values * 255 + 0.5, 0, 255).astype(np.uint8)
+    np.copyto(refined[core[1] : core[3], core[0] : core[2]], values, where=chosen)
 
 
 def _sharpened(soft: np.ndarray) -> np.ndarray:
@@ -125,17 +123,13 @@ def _sharpened(soft: np.ndarray) -> np.ndarray:
     return np.clip((soft - 0.5) * _SHARPEN + 0.5, 0, 1)
 
 
-def _bilinear(grid: np.ndarray, ys: np.ndarray, xs: np.ndarray, step: int) -> np.ndarray:
-    """``grid`` (cells of ``step`` pixels) interpolated at pixel rows ``ys``, columns ``xs``."""
-    rows, columns = grid.shape[:2]
-    size = (columns * step, rows * step)
-    where = ys * size[0] + xs
-    planes = []
-    for channel in range(grid.shape[2]):
-        plane = Image.fromarray(np.ascontiguousarray(grid[..., channel]))
-        full = np.asarray(plane.resize(size, Image.Resampling.BILINEAR))
-        planes.append(np.take(full.reshape(-1), where))
-    return np.stack(planes, axis=1)
+def _upsampled(grid: np.ndarray, step: int, inner: tuple[slice, slice]) -> np.ndarray:
+    """``grid`` (cells of ``step`` pixels) interpolated bilinearly, at the pixels ``inner``."""
+    rows, columns = grid.shape
+    box = (inner[1].start / step, inner[0].start / step, inner[1].stop / step, inner[0].stop / step)
+    size = (inner[1].stop - inner[1].start, inner[0].stop - inner[0].start)
+    plane = Image.fromarray(np.ascontiguousarray(grid))
+    return np.asarray(plane.resize(size, Image.Resampling.BILINEAR, box=box), np.float32)
 
 
 def _coefficients(colours: np.ndarray, soft: np.ndarray, radius: int) -> tuple[np.ndarray, ...]:
