@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 help:
 	@echo "make run      process the sample photos on the local engine (writes ./$(OUT)/)"
 	@echo "make test     run the whole test suite"
-	@echo "make bench    engine overhead, quota throughput, local scale and local-model quality benchmarks (print tables)"
+	@echo "make bench    engine overhead, quota throughput, local scale, local-model quality and edge refinement benchmarks (print tables)"
 	@echo "make lint     ruff"
 	@echo "make synth    CDK template + cfn-lint + cdk-nag (no AWS account needed)"
 
@@ -54,6 +54,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.quota_throughput
 	$(BIN)/python -m benchmarks.local_scale
 	$(BIN)/python -m benchmarks.quality
+	$(BIN)/python -m benchmarks.edge_refine
 
 CDK := npx --yes aws-cdk@2.1148.1
 

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -92,8 +93,11 @@ def folder_run(folder: Path, model: list[str]) -> dict:
     }
 
 
-def big_photo_steps(path: Path) -> dict:
-    """Each step on one photo with the local model, in this process (engine excluded)."""
+def big_photo_steps(path: Path, before_store: Callable[[], None] | None = None) -> dict:
+    """Each step on one photo with the local model, in this process (engine excluded).
+
+    ``before_store`` is called just before the Store step (``benchmarks.edge_refine``).
+    """
     from lambdas import item_steps
     from lambdas.models import get_model
     from lambdas.planning import run_context
@@ -131,6 +135,8 @@ def big_photo_steps(path: Path) -> dict:
         }
         seconds = {}
         for name, (result_path, step) in steps.items():
+            if name == "store" and before_store:
+                before_store()
             started = time.perf_counter()
             result = step()
             seconds[name] = time.perf_counter() - started

@@ -98,10 +98,11 @@ def store(state: ItemInput, *, store: RunStore) -> ItemRecord:
     The record is written last: a record that says succeeded means the cutout is there.
     """
     run, item = state["run"], state["item"]
-    original, notes = open_normalized(_source_bytes(state, store))
+    # A transparent source stays RGBA: apply_mask bounds the cutout by its alpha.
+    original, notes = open_normalized(_source_bytes(state, store), keep_alpha=True)
     with Image.open(io.BytesIO(store.read_mask(state["mask"]["mask_key"]))) as opened:
         mask = opened.convert("L")
-    before = make_preview(original)
+    before = make_preview(original, opaque=True)
     cutout = apply_mask(original, mask, state["resized"]["pad"])
     options = OutputOptions.for_item(run, item)
     cutout = finish(cutout, options)

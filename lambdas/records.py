@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from lambdas.errors import parse_cause
+from lambdas.imaging import edges
 from lambdas.imaging.output import OutputOptions
 from lambdas.payloads import ErrorInfo, ItemInput, ItemRecord, RunContext, StateError, WorkItem
 from lambdas.run_store import RunStore
@@ -22,6 +23,7 @@ def run_signature(run: RunContext, item: WorkItem) -> str:
             "options": options,
             "format": run["output_format"],
             "output": output,
+            "edges": edges.VERSION,
         },
         sort_keys=True,
     )

@@ -5,15 +5,22 @@ from __future__ import annotations
 import io
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageChops
 
+from lambdas.imaging.edges import refine_edges
 from lambdas.imaging.png import encode_png
 
 _INVISIBLE = [255] + [0] * 255  # a point() table: 255 where alpha is 0
 
 
-def apply_mask(original: Image.Image, mask: Image.Image, pad: list[int] | None) -> Image.Image:
+def apply_mask(
+    original: Image.Image, mask: Image.Image, pad: list[int] | None, *, refine: bool = True
+) -> Image.Image:
     """Return ``original`` as RGBA with the mask (model-sized, maybe padded) as alpha.
+
+    A smaller mask is scaled up and, with ``refine``, its edge redrawn against the
+    original (``lambdas.imaging.edges``). An RGBA ``original`` (a transparent source)
+    keeps its transparency: the cutout's alpha is at most the source's.
 
     ``original`` becomes the cutout (no copy of a big photo is made). Fully
     transparent pixels are made black: nobody sees them, and a PNG or WebP of the
@@ -22,10 +29,15 @@ def apply_mask(original: Image.Image, mask: Image.Image, pad: list[int] | None) 
     if pad:
         left, top, right, bottom = pad
         mask = mask.crop((left, top, mask.width - right, mask.height - bottom))
+    factor = max(original.width / mask.width, original.height / mask.height)
     if mask.size != original.size:
         # The mask is smaller: a smooth filter gives soft, not blocky, edges.
         mask = mask.resize(original.size, Image.Resampling.BICUBIC)
     mask = mask.convert("L")
+    if refine and factor > 1:
+        mask = Image.fromarray(refine_edges(original, np.asarray(mask), factor))
+    if original.mode == "RGBA":
+        mask = ImageChops.darker(mask, original.getchannel("A"))
     original.paste((0,) * len(original.getbands()), mask=mask.point(_INVISIBLE))
     original.putalpha(mask)
     return original
@@ -53,12 +65,18 @@ def encode_output(cutout: Image.Image, fmt: str, *, fill=(255, 255, 255)) -> byt
     return buffer.getvalue()
 
 
-def make_preview(image: Image.Image, max_side: int = 320) -> bytes:
-    """A small JPEG (RGB) or PNG (RGBA) for the contact sheet, made without a full-size copy."""
+def make_preview(image: Image.Image, max_side: int = 320, *, opaque: bool = False) -> bytes:
+    """A small JPEG (RGB) or PNG (RGBA) for the contact sheet, made without a full-size copy.
+
+    With ``opaque`` an RGBA image is shown on white, as a JPEG.
+    """
     factor = max(1, min(image.size) // (2 * max_side))
     preview = image.reduce(factor) if factor > 1 else image.copy()
     preview.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
+    if preview.mode == "RGBA" and opaque:
+        preview = Image.alpha_composite(Image.new("RGBA", preview.size, "white"), preview)
+        preview = preview.convert("RGB")
     if preview.mode == "RGBA":
         preview.save(buffer, format="PNG", compress_level=6)
     else:

@@ -4,6 +4,9 @@ EXIF orientation is applied, an embedded ICC profile is converted to sRGB, CMYK 
 palette / 16-bit / grey become RGB, and an animation gives its first frame. With
 ``max_side``, JPEGs decode at 1/2, 1/4 or 1/8 scale straight from the DCT
 (``draft``), which is several times faster and lighter than a full decode.
+
+A transparent source is flattened on white for the model; Store asks for it with its
+alpha kept (``keep_alpha``), so the cutout is never more opaque than the source.
 """
 
 from __future__ import annotations
@@ -18,9 +21,13 @@ from lambdas.imaging.validation import open_image
 _SRGB = ImageCms.createProfile("sRGB")
 # EXIF orientations that swap width and height.
 _TRANSPOSED = {5, 6, 7, 8}
+#: The report's note on a transparent source (the same from Resize and from Store).
+TRANSPARENCY_NOTE = "had transparency: the model saw it on white, the cutout keeps it"
 
 
-def open_normalized(data: bytes, *, max_side: int | None = None) -> tuple[Image.Image, list[str]]:
+def open_normalized(
+    data: bytes, *, max_side: int | None = None, keep_alpha: bool = False
+) -> tuple[Image.Image, list[str]]:
     """Return the image as RGB (oriented, sRGB) and notes for the report.
 
     Parameters
@@ -28,6 +35,9 @@ def open_normalized(data: bytes, *, max_side: int | None = None) -> tuple[Image.
     max_side
         When given, the longest side of the result is at most this (never upscaled).
         With ``None`` the full resolution is returned; both give the same geometry.
+    keep_alpha
+        Return a source with transparency as RGBA (its colours as they are, its alpha
+        kept) instead of flattened on white.
     """
     notes: list[str] = []
     with warnings.catch_warnings():
@@ -50,7 +60,12 @@ def open_normalized(data: bytes, *, max_side: int | None = None) -> tuple[Image.
         image.load()
     icc = image.info.get("icc_profile")
     image = ImageOps.exif_transpose(image)
+    alpha = _transparency(image, notes)
+    if alpha is not None:
+        image = _flattened(image, alpha) if not keep_alpha else image.convert("RGB")
     image = _to_srgb_rgb(image, icc, notes)
+    if alpha is not None and keep_alpha:
+        image.putalpha(alpha)
     if max_side is not None and max(image.size) > max_side:
         image = _shrink(image, max_side)
     # The pixels are sRGB now; metadata (an ICC profile made at run time, EXIF) must not
@@ -59,21 +74,31 @@ def open_normalized(data: bytes, *, max_side: int | None = None) -> tuple[Image.
     return image, notes
 
 
+def _transparency(image: Image.Image, notes: list[str]) -> Image.Image | None:
+    """The source's alpha channel, if it has one that is not all opaque."""
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode not in ("RGBA", "LA", "PA"):
+        return None
+    alpha = image.getchannel("A")
+    if alpha.getextrema()[0] == 255:
+        return None
+    notes.append(TRANSPARENCY_NOTE)
+    return alpha
+
+
+def _flattened(image: Image.Image, alpha: Image.Image) -> Image.Image:
+    background = Image.new("RGB", image.size, (255, 255, 255))
+    background.paste(image.convert("RGB"), mask=alpha)
+    return background
+
+
 def _to_srgb_rgb(image: Image.Image, icc: bytes | None, notes: list[str]) -> Image.Image:
     mode = image.mode
     if mode in ("I;16", "I;16B", "I;16L", "I"):
         # 16-bit grey (Pillow reads 16-bit colour PNGs as 8-bit RGB already).
         image = image.point(lambda value: value / 256).convert("L")
         notes.append("16-bit image reduced to 8 bits")
-    if image.mode == "P":
-        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
-    if image.mode in ("RGBA", "LA", "PA"):
-        alpha = image.getchannel("A")
-        if alpha.getextrema()[0] < 255:
-            notes.append("had transparency: flattened on white")
-        background = Image.new("RGB", image.size, (255, 255, 255))
-        background.paste(image.convert("RGB"), mask=alpha)
-        image = background
     if icc:
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc))

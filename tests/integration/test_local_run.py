@@ -8,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
@@ -279,3 +280,21 @@ def test_output_options_per_run_and_per_manifest_item(tmp_path):
     )
     corner = Image.open(on_colour / "a_bg_removed.jpg").convert("RGB").getpixel((2, 2))
     assert corner[2] > 200 and corner[0] < 60  # the background is blue
+
+
+def test_a_transparent_png_keeps_its_transparency(tmp_path):
+    """The source's alpha bounds the cutout: its transparent half stays transparent."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    source = product_photo(size=(400, 300)).convert("RGBA")
+    alpha = Image.new("L", source.size, 255)
+    alpha.paste(0, (0, 0, 200, 300))  # the subject's left half was already cut away
+    source.putalpha(alpha)
+    source.save(photos / "half.png")
+    out = tmp_path / "out"
+    assert LocalEngine(cache_dir=None).run(photos, out).exit_code == 0
+    cutout = np.asarray(Image.open(out / "half_bg_removed.png"))
+    assert (cutout[..., 3] <= np.asarray(alpha)).all()
+    assert cutout[150:220, 210:270, 3].min() > 240  # the model's subject, where the source shows it
+    report = json.loads((out / "report.json").read_text())
+    assert any("the cutout keeps it" in note for note in report["items"][0]["notes"])

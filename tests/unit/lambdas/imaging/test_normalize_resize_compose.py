@@ -44,7 +44,22 @@ def test_modes_become_8bit_srgb_rgb_with_notes():
     assert grey16.mode == "RGB" and grey16.getpixel((5, 5)) == (255, 255, 255)
     rgba = Image.new("RGBA", (20, 20), (0, 0, 0, 0))
     flat, notes = open_normalized(save(rgba, "PNG"))
-    assert flat.getpixel((5, 5)) == (255, 255, 255) and "flattened on white" in notes[0]
+    assert flat.getpixel((5, 5)) == (255, 255, 255) and "the cutout keeps it" in notes[0]
+
+
+def test_a_transparent_source_is_flat_for_the_model_and_keeps_its_alpha_for_the_cutout():
+    source = Image.new("RGBA", (20, 10), (10, 120, 200, 255))
+    source.paste((10, 120, 200, 0), (0, 0, 10, 10))
+    flat, notes = open_normalized(save(source, "PNG"))
+    kept, kept_notes = open_normalized(save(source, "PNG"), keep_alpha=True)
+    assert flat.mode == "RGB" and flat.getpixel((2, 2)) == (255, 255, 255)
+    assert kept.mode == "RGBA" and kept.getpixel((2, 2)) == (10, 120, 200, 0)
+    assert kept.getpixel((15, 5)) == (10, 120, 200, 255)
+    assert (
+        notes == kept_notes == ["had transparency: the model saw it on white, the cutout keeps it"]
+    )
+    opaque, _ = open_normalized(save(source.convert("RGB"), "PNG"), keep_alpha=True)
+    assert opaque.mode == "RGB"
 
 
 def test_embedded_profile_is_converted_and_dropped():
