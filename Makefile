@@ -14,8 +14,8 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 help:
 	@echo "make run      process the sample photos on the local engine (writes ./$(OUT)/)"
 	@echo "make test     run the whole test suite"
-	@echo "make bench    engine overhead, quota throughput, local scale, local-model quality and edge refinement benchmarks (print tables)"
-	@echo "make lint     ruff"
+	@echo "make bench    engine overhead, quota throughput, local scale, local-model quality, edge refinement and nightly Plan benchmarks (print tables)"
+	@echo "make lint     ruff and mypy"
 	@echo "make synth    CDK template + cfn-lint + cdk-nag (no AWS account needed)"
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
@@ -44,6 +44,7 @@ test-fast: $(STAMP) $(NODE_STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
@@ -55,6 +56,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.local_scale
 	$(BIN)/python -m benchmarks.quality
 	$(BIN)/python -m benchmarks.edge_refine
+	$(BIN)/python -m benchmarks.nightly_plan --photos 100000
 
 CDK := npx --yes aws-cdk@2.1148.1
 

@@ -61,6 +61,7 @@ class ItemInput(TypedDict):
     resized: NotRequired[ResizedImage]
     mask: NotRequired[MaskResult]
     error: NotRequired[StateError]
+    retry_count: NotRequired[int]  # RemoveBackground: $$.State.RetryCount (attempts so far)
 
 
 class ValidatedImage(TypedDict):

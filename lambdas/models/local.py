@@ -108,7 +108,7 @@ class LocalModel:
         soft = guided_filter(small, hard.astype(np.float32), radius=radius)
         mask = np.clip(soft * 255.0, 0, 255).astype(np.uint8)
         if mask.shape[:2] != (height, width):
-            mask = cv2.resize(mask, (width, height), interpolation=cv2.INTER_LINEAR)
+            mask = np.asarray(cv2.resize(mask, (width, height), interpolation=cv2.INTER_LINEAR))
         return Image.fromarray(mask, mode="L")
 
     def _subject(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -171,7 +171,7 @@ class LocalModel:
 
 def _claims_border(hard: np.ndarray, border: np.ndarray) -> bool:
     """Whether ``hard`` covers more of the border band than a backdrop's subject can."""
-    return np.count_nonzero(hard & border) > BORDER_CLAIM * np.count_nonzero(border)
+    return bool(np.count_nonzero(hard & border) > BORDER_CLAIM * np.count_nonzero(border))
 
 
 def _prefer_backdrop(smooth: np.ndarray, busy: np.ndarray, lab: np.ndarray) -> bool:

@@ -22,7 +22,8 @@ def grabcut(rgb: np.ndarray, seeds: np.ndarray, iterations: int) -> np.ndarray:
     background = np.zeros((1, 65), np.float64)
     foreground = np.zeros((1, 65), np.float64)
     cv2.setRNGSeed(0)  # GrabCut's k-means start is random; the same image, the same mask
-    cv2.grabCut(bgr, window, None, background, foreground, iterations, cv2.GC_INIT_WITH_MASK)
+    # The rectangle is unused with GC_INIT_WITH_MASK (OpenCV takes None; its stubs want one).
+    cv2.grabCut(bgr, window, None, background, foreground, iterations, cv2.GC_INIT_WITH_MASK)  # type: ignore[call-overload]
     subject = np.zeros(mask.shape, bool)
     subject[top:bottom, left:right] = (window == cv2.GC_FGD) | (window == cv2.GC_PR_FGD)
     return subject
@@ -93,9 +94,14 @@ def outline_contrast(lab: np.ndarray, hard: np.ndarray) -> float:
     outline = (binary - cv2.erode(binary, np.ones((3, 3), np.uint8))).astype(bool)
     if not outline.any():
         return 0.0
-    gradient = sum(
-        np.hypot(cv2.Sobel(lab[..., c], cv2.CV_32F, 1, 0), cv2.Sobel(lab[..., c], cv2.CV_32F, 0, 1))
-        for c in range(3)
+    gradient = np.sum(
+        [
+            np.hypot(
+                cv2.Sobel(lab[..., c], cv2.CV_32F, 1, 0), cv2.Sobel(lab[..., c], cv2.CV_32F, 0, 1)
+            )
+            for c in range(3)
+        ],
+        axis=0,
     )
     return float(gradient[outline].mean())
 
