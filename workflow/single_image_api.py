@@ -93,8 +93,24 @@ def build_answer_definition(
     output is ``{"http_status": …, "status": …, …}`` and never a failure.
     """
     budget = budget or SyncBudget()
-    executions = image_run_executions
-    states: dict[str, Any] = {
+    states = {
+        **_start_states(image_run_machine_arn, image_run_executions, partition),
+        **_polling_states(budget, partition),
+        **_success_states(),
+        **_failure_states(),
+        **_failure_answers(),
+    }
+    return {
+        "Comment": "bgremove: answer the single-image request within API Gateway's timeout.",
+        "StartAt": "Start or look up",
+        "TimeoutSeconds": budget.timeout_seconds,
+        "States": states,
+    }
+
+
+def _start_states(image_run_machine_arn: str, executions: str, partition: str) -> dict[str, Any]:
+    """Start an image run, or look one up by its id."""
+    return {
         "Start or look up": {
             "Type": "Choice",
             "Choices": [{"Variable": "$.id", "IsPresent": True, "Next": "Look up image run"}],
@@ -138,6 +154,12 @@ def build_answer_definition(
             "Parameters": {"id.$": "$$.Execution.Name", "run.$": "$.run", "polls": 0},
             "Next": "Wait for image run",
         },
+    }
+
+
+def _polling_states(budget: SyncBudget, partition: str) -> dict[str, Any]:
+    """Poll the image run until it ends or the budget is spent."""
+    return {
         "Wait for image run": {
             "Type": "Wait",
             "Seconds": budget.poll_seconds,
@@ -193,6 +215,12 @@ def build_answer_definition(
             },
             "Next": "Wait for image run",
         },
+    }
+
+
+def _success_states() -> dict[str, Any]:
+    """The cutout's URL, from the image run's summary."""
+    return {
         "Read cutout": {
             "Type": "Pass",
             "Parameters": {"summary.$": "States.StringToJson($.described.Output)"},
@@ -205,6 +233,12 @@ def build_answer_definition(
             {"id.$": "$.id", "url.$": "$.read.summary.output_url"},
             comment="The cutout's presigned URL (the report's output_url for the one item).",
         ),
+    }
+
+
+def _failure_states() -> dict[str, Any]:
+    """Why the image run failed: a Lambda error's message when there is one."""
+    return {
         "Failure defaults": {
             "Type": "Pass",
             "Comment": "DescribeExecution omits Error and Cause when there are none.",
@@ -260,6 +294,12 @@ def build_answer_definition(
             ],
             "Default": "Failed",
         },
+    }
+
+
+def _failure_answers() -> dict[str, Any]:
+    """The answers for a failed, unfinished, refused or unknown run."""
+    return {
         "Not found": _answer(
             404,
             "FAILED",
@@ -304,12 +344,6 @@ def build_answer_definition(
             "UNKNOWN",
             {"id.$": "$.id", "message": "no image run has this id"},
         ),
-    }
-    return {
-        "Comment": "bgremove: answer the single-image request within API Gateway's timeout.",
-        "StartAt": "Start or look up",
-        "TimeoutSeconds": budget.timeout_seconds,
-        "States": states,
     }
 
 
