@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from pathlib import Path
 
 import pytest
+
+from tests.fixtures.local_aws import local_aws  # noqa: F401  (the fixture, for every test)
 
 # No test may reach AWS: any client made by a test gets these dummy credentials.
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
@@ -16,6 +19,27 @@ os.environ["BGREMOVE_CACHE_DIR"] = tempfile.mkdtemp(prefix="bgremove-test-cache-
 # Pretrained models: never read or fill the user's ~/.u2net, never reach the internet.
 os.environ["U2NET_HOME"] = tempfile.mkdtemp(prefix="bgremove-test-u2net-")
 os.environ["BGREMOVE_MODEL_BASE_URL"] = "http://127.0.0.1:9/no-downloads-in-tests"
+
+#: Folders whose every test is slow, and the markers each of their tests gets
+#: (``make test-fast`` runs ``-m "not slow"``). A new test file in one of these
+#: folders is classified without an edit; a slow test elsewhere says ``@pytest.mark.slow``.
+FOLDER_MARKERS = {
+    "integration": ("integration", "slow"),
+    "infrastructure": ("synth", "slow"),
+    "browser": ("browser", "slow"),
+}
+TESTS = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test under a folder of ``FOLDER_MARKERS`` with that folder's markers."""
+    for item in items:
+        try:
+            folder = item.path.relative_to(TESTS).parts[0]
+        except ValueError:  # a test outside tests/
+            continue
+        for name in FOLDER_MARKERS.get(folder, ()):
+            item.add_marker(name)
 
 
 @pytest.fixture

@@ -12,14 +12,11 @@ import boto3
 import pytest
 from aws_cdk.assertions import Template
 from botocore.stub import Stubber
-from moto import mock_aws
 from PIL import Image, ImageDraw
 
 from cli import cloud
-from lambdas import clients
-from workflow import moto_workarounds
 from workflow.config import StackConfig
-from workflow.local_engine import LambdaInvoker, Progress, _environment, function_arn
+from workflow.local_engine import function_arn
 from workflow.stack import BgRemoveStack
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "1")
@@ -68,60 +65,34 @@ def synthesized_definition(template) -> str:
 
 
 @pytest.fixture
-def deployed(synthesized_definition):
-    """moto with the stack's bucket, outputs and state machine; handlers answer in-process."""
-    moto_workarounds.apply()
-    moto_workarounds.retry_clock.scale = 0.001
-    env = {
-        "BGREMOVE_BUCKET": "bgremove-batch",
-        "BGREMOVE_ENGINE": "aws",
-        # The AWS engine runs Bedrock models only: rehearse on the simulated one.
-        "BGREMOVE_MODEL": "stability",
-        "BGREMOVE_SIMULATE": "seed=1",
-    }
-    with _environment(env), mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        clients.reset()
-        moto_workarounds.reset_clients()
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="bgremove-batch")
-        sfn = boto3.client("stepfunctions", region_name="us-east-1")
-        arn = sfn.create_state_machine(
-            name="bgremove-batch",
-            definition=synthesized_definition,
-            roleArn="arn:aws:iam::123456789012:role/sfn",
-        )["stateMachineArn"]
-        # The stack's outputs as DescribeStacks returns them (moto's CloudFormation would
-        # need moto's API Gateway extras for this one call).
-        cloudformation = boto3.client("cloudformation", region_name="us-east-1")
-        stubber = Stubber(cloudformation)
-        outputs = [
-            {"OutputKey": "BucketName", "OutputValue": "bgremove-batch"},
-            {"OutputKey": "StateMachineArn", "OutputValue": arn},
-        ]
-        for _ in range(3):  # one DescribeStacks per `start`
-            stubber.add_response(
-                "describe_stacks",
-                {
-                    "Stacks": [
-                        {
-                            "StackName": "BgRemoveStack",
-                            "CreationTime": "2026-11-24T00:00:00Z",
-                            "StackStatus": "CREATE_COMPLETE",
-                            "Outputs": outputs,
-                        }
-                    ]
-                },
-                {"StackName": "BgRemoveStack"},
-            )
-        stubber.activate()
-        moto_workarounds.route_lambda(LambdaInvoker(Progress()).invoke)
-        try:
-            yield s3, (cloudformation, sfn)
-        finally:
-            moto_workarounds.route_lambda(None)
-            moto_workarounds.retry_clock.scale = 1.0
-            moto_workarounds.reset_clients()
-            clients.reset()
+def deployed(local_aws, synthesized_definition):
+    """The local AWS with the stack's state machine, and the stack's outputs."""
+    arn = local_aws.create_state_machine("bgremove-batch", synthesized_definition)
+    # The stack's outputs as DescribeStacks returns them (moto's CloudFormation would
+    # need moto's API Gateway extras for this one call).
+    cloudformation = boto3.client("cloudformation", region_name="us-east-1")
+    stubber = Stubber(cloudformation)
+    outputs = [
+        {"OutputKey": "BucketName", "OutputValue": "bgremove-batch"},
+        {"OutputKey": "StateMachineArn", "OutputValue": arn},
+    ]
+    for _ in range(3):  # one DescribeStacks per `start`
+        stubber.add_response(
+            "describe_stacks",
+            {
+                "Stacks": [
+                    {
+                        "StackName": "BgRemoveStack",
+                        "CreationTime": "2026-11-24T00:00:00Z",
+                        "StackStatus": "CREATE_COMPLETE",
+                        "Outputs": outputs,
+                    }
+                ]
+            },
+            {"StackName": "BgRemoveStack"},
+        )
+    stubber.activate()
+    return local_aws.s3, (cloudformation, local_aws.sfn)
 
 
 def upload_photos(s3, count=3):
