@@ -1,4 +1,9 @@
-"""``bgremove start`` / ``status`` against moto, running the definition the stack deploys."""
+"""``bgremove start`` / ``status`` against moto, running the definition the stack deploys.
+
+The commands run the document ``BatchStateMachine`` builds (workflow/constructs/state_machine.py)
+with the stack's settings; two slow tests synthesize the stack: one checks that its
+DefinitionString is that document, the other replays IAM against its policies.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,21 @@ import json
 import os
 from pathlib import Path
 
-import aws_cdk as cdk
 import boto3
 import pytest
-from aws_cdk.assertions import Template
 from botocore.stub import Stubber
 from PIL import Image, ImageDraw
 
 from cli import cloud
-from workflow.config import StackConfig
+from workflow.config import StackConfig, workflow_settings
+from workflow.definition import FUNCTIONS, build_definition
 from workflow.local_engine import function_arn
-from workflow.stack import BgRemoveStack
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "1")
+#: What the stack deploys, with moto-side function ARNs (as ``BatchStateMachine`` builds it).
+STACK_DEFINITION = build_definition(
+    {name: function_arn(name) for name in FUNCTIONS}, workflow_settings(StackConfig())
+)
 LOGICAL_TO_FUNCTION = {
     "FunctionsPlan": "plan",
     "FunctionsValidate": "validate",
@@ -34,6 +41,11 @@ LOGICAL_TO_FUNCTION = {
 @pytest.fixture(scope="module")
 def template() -> dict:
     """The synthesized stack's CloudFormation template."""
+    import aws_cdk as cdk  # imported here: the fast tests never synthesize
+    from aws_cdk.assertions import Template
+
+    from workflow.stack import BgRemoveStack
+
     app = cdk.App()
     stack = BgRemoveStack(
         app,
@@ -64,10 +76,10 @@ def synthesized_definition(template) -> str:
     return "".join(parts)
 
 
-@pytest.fixture
-def deployed(local_aws, synthesized_definition):
-    """The local AWS with the stack's state machine, and the stack's outputs."""
-    arn = local_aws.create_state_machine("bgremove-batch", synthesized_definition)
+def deploy(local_aws, definition: str | dict) -> tuple:
+    """The local AWS with ``definition`` as the stack's state machine, and the stack's outputs;
+    the S3 client and the clients the CLI commands take."""
+    arn = local_aws.create_state_machine("bgremove-batch", definition)
     # The stack's outputs as DescribeStacks returns them (moto's CloudFormation would
     # need moto's API Gateway extras for this one call).
     cloudformation = boto3.client("cloudformation", region_name="us-east-1")
@@ -93,6 +105,21 @@ def deployed(local_aws, synthesized_definition):
         )
     stubber.activate()
     return local_aws.s3, (cloudformation, local_aws.sfn)
+
+
+@pytest.fixture
+def deployed(local_aws):
+    return deploy(local_aws, STACK_DEFINITION)
+
+
+@pytest.fixture
+def deployed_from_template(local_aws, synthesized_definition):
+    return deploy(local_aws, synthesized_definition)
+
+
+@pytest.mark.slow  # synthesizes the stack
+def test_the_stack_deploys_the_definition_these_tests_run(synthesized_definition):
+    assert json.loads(synthesized_definition) == STACK_DEFINITION
 
 
 def upload_photos(s3, count=3):
@@ -217,14 +244,15 @@ def test_links_never_outlive_the_credentials_that_sign_them():
     assert 1000 < storage.link_lifetime(Signed(ends_soon), 86_400) <= 20 * 60
 
 
+@pytest.mark.slow  # synthesizes the stack
 def test_iam_replay_every_call_a_function_makes_is_allowed_by_its_policy(
-    deployed, template, capsys
+    deployed_from_template, template, capsys
 ):
     """The batch on moto (prefix, manifest, skip_done, failures), each handler's S3 calls
     judged by the policy the template gives that function."""
     from tests import iam_replay
 
-    s3, cli_clients = deployed
+    s3, cli_clients = deployed_from_template
     upload_photos(s3)
     s3.put_object(
         Bucket="bgremove-batch",
