@@ -48,6 +48,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(name)
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Under ``-m "not slow"`` (``make test-fast``), do not even import the slow folders:
+    every test in them would be deselected, and importing them (CDK, Selenium) costs seconds."""
+    slow_folder = collection_path.parent == TESTS and "slow" in FOLDER_MARKERS.get(
+        collection_path.name, ()
+    )
+    return True if slow_folder and config.getoption("markexpr") == "not slow" else None
+
+
 @pytest.fixture
 def s3():
     """A moto S3 client with an empty bucket called ``batch``."""
