@@ -18,6 +18,7 @@ from botocore.stub import Stubber
 from PIL import Image, ImageDraw
 
 from cli import cloud
+from tests.fixtures.events import describe_stacks
 from workflow.config import StackConfig, workflow_settings
 from workflow.definition import FUNCTIONS, build_definition
 from workflow.local_engine import function_arn
@@ -84,25 +85,9 @@ def deploy(local_aws, definition: str | dict) -> tuple:
     # need moto's API Gateway extras for this one call).
     cloudformation = boto3.client("cloudformation", region_name="us-east-1")
     stubber = Stubber(cloudformation)
-    outputs = [
-        {"OutputKey": "BucketName", "OutputValue": "bgremove-batch"},
-        {"OutputKey": "StateMachineArn", "OutputValue": arn},
-    ]
+    answer = describe_stacks({"BucketName": "bgremove-batch", "StateMachineArn": arn})
     for _ in range(3):  # one DescribeStacks per `start`
-        stubber.add_response(
-            "describe_stacks",
-            {
-                "Stacks": [
-                    {
-                        "StackName": "BgRemoveStack",
-                        "CreationTime": "2026-11-24T00:00:00Z",
-                        "StackStatus": "CREATE_COMPLETE",
-                        "Outputs": outputs,
-                    }
-                ]
-            },
-            {"StackName": "BgRemoveStack"},
-        )
+        stubber.add_response("describe_stacks", answer, {"StackName": "BgRemoveStack"})
     stubber.activate()
     return local_aws.s3, (cloudformation, local_aws.sfn)
 
