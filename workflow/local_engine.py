@@ -246,19 +246,17 @@ def local_aws(
     config: dict[str, Any] = {"stepfunctions": {"execute_state_machine": True}}
     if passthrough:
         config["core"] = {"passthrough": {"services": list(passthrough)}}
-    scale, moto_workarounds.retry_clock.scale = (
-        moto_workarounds.retry_clock.scale,
-        retry_clock_scale,
-    )
+    previous_scale = moto_workarounds.retry_clock.scale
     with _environment(env), mock_aws(config=config):
         clients.reset()
         moto_workarounds.reset_clients()
         moto_workarounds.route_lambda(router)
+        moto_workarounds.retry_clock.scale = retry_clock_scale
         try:
             yield
         finally:
             moto_workarounds.route_lambda(None)
-            moto_workarounds.retry_clock.scale = scale
+            moto_workarounds.retry_clock.scale = previous_scale
             clients.reset()
             moto_workarounds.reset_clients()
 
