@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from pathlib import Path
 
+import botocore.session
 import pytest
-from moto.core.config import default_user_config
 
 # No test may reach AWS: any client made by a test gets these dummy credentials.
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
@@ -18,10 +19,10 @@ os.environ["BGREMOVE_CACHE_DIR"] = tempfile.mkdtemp(prefix="bgremove-test-cache-
 # Pretrained models: never read or fill the user's ~/.u2net, never reach the internet.
 os.environ["U2NET_HOME"] = tempfile.mkdtemp(prefix="bgremove-test-u2net-")
 os.environ["BGREMOVE_MODEL_BASE_URL"] = "http://127.0.0.1:9/no-downloads-in-tests"
-# Every moto mock keeps boto3's default session (by default each mock starts a new one,
-# whose first client re-reads botocore's endpoint and service files: about 0.1 s a test).
-# Calls made inside a mock never leave the process, whatever credentials the session holds.
-default_user_config["core"]["reset_boto3_session"] = False
+# Every moto mock starts a new boto3 session (so no credentials carry over between tests),
+# and each new session would re-read botocore's endpoint and service files (about 0.1 s
+# a test): one data loader, whose cache holds those files, serves every session instead.
+botocore.session.create_loader = functools.cache(botocore.session.create_loader)
 
 # Imported after the settings above: product modules may read them when imported.
 from tests.fixtures.local_aws import local_aws  # noqa: E402, F401  (the fixture, for every test)
