@@ -14,6 +14,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 help:
 	@echo "make run      process the sample photos on the local engine (writes ./$(OUT)/)"
 	@echo "make test     run the whole test suite"
+	@echo "make test-fast  the unit tests without the slow ones (integration, synth, browser, @slow)"
 	@echo "make bench    engine overhead, quota throughput, local scale, local-model quality, edge refinement and nightly Plan benchmarks (print tables)"
 	@echo "make lint     ruff and mypy"
 	@echo "make synth    CDK template + cfn-lint + cdk-nag (no AWS account needed)"
@@ -38,8 +39,9 @@ run: $(STAMP)
 test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
+# Slow tests: whole folders marked in tests/conftest.py (FOLDER_MARKERS), others @pytest.mark.slow.
 test-fast: $(STAMP) $(NODE_STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow and not browser"
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -227,6 +227,49 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
+@contextmanager
+def local_aws(
+    env: dict[str, str],
+    router: moto_workarounds.LambdaRouter,
+    retry_clock_scale: float = 1.0,
+    *,
+    passthrough: tuple[str, ...] = (),
+) -> Iterator[None]:
+    """moto's AWS with every workaround, as a local run uses it, for the ``with`` block.
+
+    Parameters
+    ----------
+    env
+        Environment variables set for the block (the handlers' settings).
+    router
+        Answers the interpreter's Lambda invocations (``moto_workarounds.route_lambda``),
+        e.g. ``LambdaInvoker.invoke``.
+    retry_clock_scale
+        Multiplies every retry wait while the block runs (1.0 = as on AWS).
+    passthrough
+        Services moto lets through to the real AWS (e.g. Bedrock for a hybrid run).
+    """
+    from moto import mock_aws
+
+    moto_workarounds.apply()
+    config: DefaultConfig = {"stepfunctions": {"execute_state_machine": True}}
+    if passthrough:
+        config["core"] = {"passthrough": {"services": list(passthrough)}}
+    previous_scale = moto_workarounds.retry_clock.scale
+    with _environment(env), mock_aws(config=config):
+        clients.reset()
+        moto_workarounds.reset_clients()
+        moto_workarounds.route_lambda(router)
+        moto_workarounds.retry_clock.scale = retry_clock_scale
+        try:
+            yield
+        finally:
+            moto_workarounds.route_lambda(None)
+            moto_workarounds.retry_clock.scale = previous_scale
+            clients.reset()
+            moto_workarounds.reset_clients()
+
+
 @dataclass
 class LocalEngine:
     """Runs batches on the local engine.
@@ -266,13 +309,9 @@ class LocalEngine:
 
     def run(self, source: Path, out_dir: Path) -> RunOutcome:
         """Process ``source`` (a folder, an image or a .json/.csv manifest) into ``out_dir``."""
-        from moto import mock_aws
-
         source = Path(source)
         if not source.exists() and not source.is_symlink():
             return _refused(errors.SourceNotFoundError(f"{source} does not exist"))
-        moto_workarounds.apply()
-        moto_workarounds.retry_clock.scale = self.retry_clock_scale
         progress = Progress()
         invoker = LambdaInvoker(progress)
         hybrid = self._hybrid_clients()
@@ -281,26 +320,18 @@ class LocalEngine:
         out_dir = Path(out_dir).absolute()
         request, root, label = local_request(source)
         env = local_environment(root, out_dir, self.cache_dir, label)
-        config: DefaultConfig = {"stepfunctions": {"execute_state_machine": True}}
-        if hybrid:
-            # moto must not answer for the real Bedrock the models call.
-            config["core"] = {"passthrough": {"services": ["bedrock", "bedrock-runtime"]}}
-        with _environment(env), mock_aws(config=config):
-            clients.reset()
-            moto_workarounds.reset_clients()
+        # moto must not answer for the real Bedrock the models call.
+        passthrough = ("bedrock", "bedrock-runtime") if hybrid else ()
+        with local_aws(env, invoker.invoke, self.retry_clock_scale, passthrough=passthrough):
             if hybrid:
                 bedrock.use_runtime_client(hybrid["runtime"])
                 clients.use_bedrock(hybrid["control"])
-            moto_workarounds.route_lambda(invoker.invoke)
             try:
                 clear_leftovers(out_dir)
                 return self._run(request, out_dir, progress, invoker)
             finally:
-                moto_workarounds.route_lambda(None)
                 bedrock.use_runtime_client(None)
                 clients.use_bedrock(None)
-                clients.reset()
-                moto_workarounds.reset_clients()
 
     def _hybrid_clients(self) -> dict[str, Any] | RunOutcome | None:
         """Real Bedrock clients for a Bedrock model that is not simulated, made before moto starts.

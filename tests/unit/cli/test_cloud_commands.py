@@ -1,4 +1,9 @@
-"""``bgremove start`` / ``status`` against moto, running the definition the stack deploys."""
+"""``bgremove start`` / ``status`` against moto, running the definition the stack deploys.
+
+The commands run the document ``BatchStateMachine`` builds (workflow/constructs/state_machine.py)
+with the stack's settings; two slow tests synthesize the stack: one checks that its
+DefinitionString is that document, the other replays IAM against its policies.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +12,25 @@ import json
 import os
 from pathlib import Path
 
-import aws_cdk as cdk
 import boto3
 import pytest
-from aws_cdk.assertions import Template
 from botocore.stub import Stubber
-from moto import mock_aws
 from PIL import Image, ImageDraw
 
 from cli import aws
 from cli.commands.estimate import estimate_command
 from cli.commands.start import start_command
 from cli.commands.status import status_command
-from lambdas import clients
-from workflow import moto_workarounds
-from workflow.config import StackConfig
-from workflow.local_engine import LambdaInvoker, Progress, _environment, function_arn
-from workflow.stack import BgRemoveStack
+from tests.fixtures.events import describe_stacks
+from workflow.config import StackConfig, workflow_settings
+from workflow.definition import FUNCTIONS, build_definition
+from workflow.local_engine import function_arn
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "1")
+#: What the stack deploys, with moto-side function ARNs (as ``BatchStateMachine`` builds it).
+STACK_DEFINITION = build_definition(
+    {name: function_arn(name) for name in FUNCTIONS}, workflow_settings(StackConfig())
+)
 LOGICAL_TO_FUNCTION = {
     "FunctionsPlan": "plan",
     "FunctionsValidate": "validate",
@@ -40,6 +45,11 @@ LOGICAL_TO_FUNCTION = {
 @pytest.fixture(scope="module")
 def template() -> dict:
     """The synthesized stack's CloudFormation template."""
+    import aws_cdk as cdk  # imported here: the fast tests never synthesize
+    from aws_cdk.assertions import Template
+
+    from workflow.stack import BgRemoveStack
+
     app = cdk.App()
     stack = BgRemoveStack(
         app,
@@ -53,10 +63,7 @@ def template() -> dict:
 
 @pytest.fixture(scope="module")
 def synthesized_definition(template) -> str:
-    """The stack's DefinitionString with each function's GetAtt replaced by a moto-side ARN.
-
-    ``AWS::Partition`` (the service integrations' partition) resolves to moto's ``aws``.
-    """
+    """The stack's DefinitionString with each function's GetAtt replaced by a moto-side ARN."""
     machine = next(
         resource
         for logical, resource in template["Resources"].items()
@@ -64,8 +71,8 @@ def synthesized_definition(template) -> str:
     )
     parts = []
     for part in machine["Properties"]["DefinitionString"]["Fn::Join"][1]:
-        if isinstance(part, str) or part == {"Ref": "AWS::Partition"}:
-            parts.append(part if isinstance(part, str) else "aws")
+        if isinstance(part, str):
+            parts.append(part)
             continue
         logical = part["Fn::GetAtt"][0]
         name = next(fn for prefix, fn in LOGICAL_TO_FUNCTION.items() if logical.startswith(prefix))
@@ -73,61 +80,34 @@ def synthesized_definition(template) -> str:
     return "".join(parts)
 
 
+def deploy(local_aws, definition: str | dict) -> tuple:
+    """The local AWS with ``definition`` as the stack's state machine, and the stack's outputs;
+    the S3 client and the clients the CLI commands take."""
+    arn = local_aws.create_state_machine("bgremove-batch", definition)
+    # The stack's outputs as DescribeStacks returns them (moto's CloudFormation would
+    # need moto's API Gateway extras for this one call).
+    cloudformation = boto3.client("cloudformation", region_name="us-east-1")
+    stubber = Stubber(cloudformation)
+    answer = describe_stacks({"BucketName": "bgremove-batch", "StateMachineArn": arn})
+    for _ in range(3):  # one DescribeStacks per `start`
+        stubber.add_response("describe_stacks", answer, {"StackName": "BgRemoveStack"})
+    stubber.activate()
+    return local_aws.s3, (cloudformation, local_aws.sfn)
+
+
 @pytest.fixture
-def deployed(synthesized_definition):
-    """moto with the stack's bucket, outputs and state machine; handlers answer in-process."""
-    moto_workarounds.apply()
-    moto_workarounds.retry_clock.scale = 0.001
-    env = {
-        "BGREMOVE_BUCKET": "bgremove-batch",
-        "BGREMOVE_ENGINE": "aws",
-        # The AWS engine runs Bedrock models only: rehearse on the simulated one.
-        "BGREMOVE_MODEL": "stability",
-        "BGREMOVE_SIMULATE": "seed=1",
-    }
-    with _environment(env), mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        clients.reset()
-        moto_workarounds.reset_clients()
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="bgremove-batch")
-        sfn = boto3.client("stepfunctions", region_name="us-east-1")
-        arn = sfn.create_state_machine(
-            name="bgremove-batch",
-            definition=synthesized_definition,
-            roleArn="arn:aws:iam::123456789012:role/sfn",
-        )["stateMachineArn"]
-        # The stack's outputs as DescribeStacks returns them (moto's CloudFormation would
-        # need moto's API Gateway extras for this one call).
-        cloudformation = boto3.client("cloudformation", region_name="us-east-1")
-        stubber = Stubber(cloudformation)
-        outputs = [
-            {"OutputKey": "BucketName", "OutputValue": "bgremove-batch"},
-            {"OutputKey": "StateMachineArn", "OutputValue": arn},
-        ]
-        for _ in range(3):  # one DescribeStacks per `start`
-            stubber.add_response(
-                "describe_stacks",
-                {
-                    "Stacks": [
-                        {
-                            "StackName": "BgRemoveStack",
-                            "CreationTime": "2026-11-24T00:00:00Z",
-                            "StackStatus": "CREATE_COMPLETE",
-                            "Outputs": outputs,
-                        }
-                    ]
-                },
-                {"StackName": "BgRemoveStack"},
-            )
-        stubber.activate()
-        moto_workarounds.route_lambda(LambdaInvoker(Progress()).invoke)
-        try:
-            yield s3, (cloudformation, sfn)
-        finally:
-            moto_workarounds.route_lambda(None)
-            moto_workarounds.retry_clock.scale = 1.0
-            moto_workarounds.reset_clients()
-            clients.reset()
+def deployed(local_aws):
+    return deploy(local_aws, STACK_DEFINITION)
+
+
+@pytest.fixture
+def deployed_from_template(local_aws, synthesized_definition):
+    return deploy(local_aws, synthesized_definition)
+
+
+@pytest.mark.slow  # synthesizes the stack
+def test_the_stack_deploys_the_definition_these_tests_run(synthesized_definition):
+    assert json.loads(synthesized_definition) == STACK_DEFINITION
 
 
 def upload_photos(s3, count=3):
@@ -246,14 +226,15 @@ def test_links_never_outlive_the_credentials_that_sign_them():
     assert 1000 < storage.link_lifetime(Signed(ends_soon), 86_400) <= 20 * 60
 
 
+@pytest.mark.slow  # synthesizes the stack
 def test_iam_replay_every_call_a_function_makes_is_allowed_by_its_policy(
-    deployed, template, capsys
+    deployed_from_template, template, capsys
 ):
     """The batch on moto (prefix, manifest, skip_done, failures), each handler's S3 calls
     judged by the policy the template gives that function."""
     from tests import iam_replay
 
-    s3, cli_clients = deployed
+    s3, cli_clients = deployed_from_template
     upload_photos(s3)
     s3.put_object(
         Bucket="bgremove-batch",

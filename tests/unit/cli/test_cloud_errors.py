@@ -15,6 +15,7 @@ from botocore.stub import Stubber
 from cli.commands.start import start_command
 from cli.commands.status import status_command
 from cli.main import build_parser
+from tests.fixtures.events import describe_stacks
 
 ROOT = Path(__file__).resolve().parents[3]
 EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:bgremove-batch:r1"
@@ -59,19 +60,7 @@ def stack(outputs=None, *, missing=False):
         )
     else:
         outputs = outputs if outputs is not None else {"StateMachineArn": MACHINE}
-        stubber.add_response(
-            "describe_stacks",
-            {
-                "Stacks": [
-                    {
-                        "StackName": "BgRemoveStack",
-                        "CreationTime": "2026-11-24T00:00:00Z",
-                        "StackStatus": "CREATE_COMPLETE",
-                        "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()],
-                    }
-                ]
-            },
-        )
+        stubber.add_response("describe_stacks", describe_stacks(outputs))
     stubber.activate()
     return cloudformation
 

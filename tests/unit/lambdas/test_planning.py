@@ -3,12 +3,18 @@ import time
 
 import pytest
 
-from lambdas import storage
-from lambdas.errors import ConfigError, ManifestError, ModelUnusableError, SourceNotFoundError
+from lambdas import errors, storage
+from lambdas.errors import ManifestError, ModelUnusableError, SourceNotFoundError
 from lambdas.planning import plan_run
 from lambdas.settings import Settings
+from tests.fixtures.events import load_event
 
 SETTINGS = Settings(bucket="batch", engine="local", model="local")
+
+
+def plan_request(name: str) -> dict:
+    """The request of the Plan event ``tests/events/plan/<name>.json``."""
+    return load_event(f"plan/{name}")["request"]
 
 
 def put(s3, *keys):
@@ -29,7 +35,7 @@ def test_prefix_lists_every_file_and_skips_junk(s3):
         "inputs/Thumbs.db",
         "other/c.png",
     )
-    result = plan_run({"prefix": "s3://batch/inputs/"}, run_id="r1", settings=SETTINGS, s3=s3)
+    result = plan_run(plan_request("prefix"), run_id="r1", settings=SETTINGS, s3=s3)
     items = planned(s3, result)
     assert [item["source"] for item in items] == ["a.png", "sub/b.jpg"]
     assert [item["output_key"] for item in items] == [
@@ -62,9 +68,7 @@ def test_manifest_duplicates_are_skipped_with_a_record(s3):
     put(s3, "inputs/a.png", "inputs/b.png")
     manifest = ["inputs/a.png", "s3://batch/inputs/b.png", "inputs/a.png"]
     s3.put_object(Bucket="batch", Key="manifests/m.json", Body=json.dumps(manifest))
-    result = plan_run(
-        {"manifest": "s3://batch/manifests/m.json"}, run_id="r1", settings=SETTINGS, s3=s3
-    )
+    result = plan_run(plan_request("manifest"), run_id="r1", settings=SETTINGS, s3=s3)
     assert result["total"] == 3 and result["to_process"] == 2
     plan = storage.read_json(s3, "batch", "runs/r1/plan.json")
     record = plan["ended"]["000003"]
@@ -78,8 +82,7 @@ def test_manifest_options_and_request_options(s3):
     put(s3, "inputs/a.png")
     document = {"items": ["inputs/a.png"], "options": {"format": "webp", "concurrency": 3}}
     s3.put_object(Bucket="batch", Key="manifests/m.json", Body=json.dumps(document))
-    request = {"manifest": "s3://batch/manifests/m.json", "options": {"concurrency": 5}}
-    result = plan_run(request, run_id="r1", settings=SETTINGS, s3=s3)
+    result = plan_run(plan_request("manifest_with_options"), run_id="r1", settings=SETTINGS, s3=s3)
     assert result["concurrency"] == 5  # the request wins over the manifest
     assert result["run"]["output_format"] == "webp"
     assert planned(s3, result)[0]["output_key"] == "outputs/a_bg_removed.webp"
@@ -100,14 +103,14 @@ def test_manifest_options_and_request_options(s3):
 def test_manifest_naming_unreadable_sources_is_refused_before_any_write(s3, source, expected):
     s3.put_object(Bucket="batch", Key="manifests/m.json", Body=json.dumps(["inputs/a.png", source]))
     with pytest.raises(ManifestError) as raised:
-        plan_run({"manifest": "s3://batch/manifests/m.json"}, run_id="r1", settings=SETTINGS, s3=s3)
+        plan_run(plan_request("manifest"), run_id="r1", settings=SETTINGS, s3=s3)
     assert expected in str(raised.value)
     assert storage.list_keys(s3, "batch", "runs/") == []
 
 
 def test_tutorial_input_key_and_its_missing_key_error(s3):
     put(s3, "inputs/cat.png")
-    result = plan_run({"input_key": "inputs/cat.png"}, run_id="r1", settings=SETTINGS, s3=s3)
+    result = plan_run(plan_request("input_key"), run_id="r1", settings=SETTINGS, s3=s3)
     assert planned(s3, result)[0]["source_key"] == "inputs/cat.png"
     with pytest.raises(SourceNotFoundError) as raised:
         plan_run(
@@ -119,68 +122,26 @@ def test_tutorial_input_key_and_its_missing_key_error(s3):
     assert str(raised.value) == "S3 object 'nonexistent/image.png' does not exist in bucket 'batch'"
 
 
-@pytest.mark.parametrize(
-    ("request_", "error", "text"),
-    [
-        ({}, ConfigError, "exactly one of"),
-        (
-            {"prefix": "s3://batch/inputs/", "manifest": "s3://batch/m.json"},
-            ConfigError,
-            "names prefix, manifest",
-        ),
-        (
-            {"prefix": "s3://batch/inputs/empty/"},
-            SourceNotFoundError,
-            "no files to process in s3://batch/inputs/empty/",
-        ),
-        ({"prefix": "batch/inputs"}, ConfigError, "not an s3:// URI"),
-        ({"manifest": "s3://batch/manifests/none.json"}, SourceNotFoundError, "does not exist"),
-        (
-            {"prefix": "s3://batch/inputs/", "options": {"model": "magic"}},
-            ModelUnusableError,
-            "unknown model 'magic'",
-        ),
-        (
-            {"prefix": "s3://batch/inputs/", "options": {"format": "gif"}},
-            ConfigError,
-            "format 'gif'",
-        ),
-        (
-            {"prefix": "s3://batch/inputs/", "options": {"speed": 3}},
-            ConfigError,
-            "unknown option 'speed'",
-        ),
-    ],
-)
-def test_bad_requests_are_refused(s3, request_, error, text):
+@pytest.mark.parametrize("refused", load_event("plan/refused"), ids=lambda case: case["message"])
+def test_bad_requests_are_refused(s3, refused):
     put(s3, "inputs/a.png")
-    with pytest.raises(error) as raised:
-        plan_run(request_, run_id="r1", settings=SETTINGS, s3=s3)
-    assert text in str(raised.value)
+    with pytest.raises(getattr(errors, refused["error"])) as raised:
+        plan_run(refused["request"], run_id="r1", settings=SETTINGS, s3=s3)
+    assert refused["message"] in str(raised.value)
 
 
 def test_skip_done_skips_items_whose_cutout_is_newer_than_the_source(s3):
     put(s3, "inputs/a.png", "inputs/b.png")
     time.sleep(1.1)  # S3's LastModified has whole seconds
     s3.put_object(Bucket="batch", Key="outputs/a_bg_removed.png", Body=b"cutout")
-    result = plan_run(
-        {"prefix": "s3://batch/inputs/", "options": {"skip_done": True}},
-        run_id="r1",
-        settings=SETTINGS,
-        s3=s3,
-    )
+    result = plan_run(plan_request("skip_done"), run_id="r1", settings=SETTINGS, s3=s3)
     assert result["total"] == 2 and result["to_process"] == 1
     assert [item["source"] for item in planned(s3, result)] == ["b.png"]
     record = storage.read_json(s3, "batch", "runs/r1/plan.json")["ended"]["000001"]
     assert record["status"] == "skipped" and record["error"]["type"] == "AlreadyDoneError"
     time.sleep(1.1)
     put(s3, "inputs/a.png")  # the source changed after its cutout: do it again
-    again = plan_run(
-        {"prefix": "s3://batch/inputs/", "options": {"skip_done": True}},
-        run_id="r2",
-        settings=SETTINGS,
-        s3=s3,
-    )
+    again = plan_run(plan_request("skip_done"), run_id="r2", settings=SETTINGS, s3=s3)
     assert again["to_process"] == 2
 
 

@@ -4,7 +4,6 @@ import html
 import io
 import json
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
@@ -12,8 +11,9 @@ from lambdas import reporting
 from lambdas.records import error_info
 from lambdas.reporting.page import TEMPLATES, display_time
 from lambdas.run_store import LocalRunStore
+from tests.fixtures.events import load_event
 
-EVENT = json.loads((Path(__file__).parents[2] / "events" / "report_records.json").read_text())
+EVENT = load_event("report_records")
 PLAN_ORDER = ["000001", "000002", "000003", "000004", "000005", "000006"]
 
 

@@ -47,7 +47,24 @@ def test_missing_objects_and_transient_faults_become_our_errors(s3):
 
 
 def test_listing_pages_through_everything(s3):
-    for index in range(1005):
-        s3.put_object(Bucket="batch", Key=f"inputs/{index:04d}.png", Body=b"")
-    keys = storage.list_keys(s3, "batch", "inputs/")
-    assert len(keys) == 1005 and keys == sorted(keys)
+    """S3 answers at most 1,000 keys a page: every page is asked for with the previous
+    page's ContinuationToken, and all of them are returned in order."""
+    keys = [f"inputs/{index:04d}.png" for index in range(1005)]
+    pages = [keys[:1000], keys[1000:1003], keys[1003:]]
+    tokens = [None, "token-1", "token-2"]
+    with Stubber(s3) as stubber:
+        for number, (page, token) in enumerate(zip(pages, tokens, strict=True)):
+            last = number == len(pages) - 1
+            response = {
+                "Contents": [{"Key": key} for key in page],
+                "KeyCount": len(page),
+                "IsTruncated": not last,
+            }
+            if not last:
+                response["NextContinuationToken"] = tokens[number + 1]
+            expected = {"Bucket": "batch", "Prefix": "inputs/"}
+            if token:
+                expected["ContinuationToken"] = token
+            stubber.add_response("list_objects_v2", response, expected)
+        assert storage.list_keys(s3, "batch", "inputs/") == keys
+        stubber.assert_no_pending_responses()

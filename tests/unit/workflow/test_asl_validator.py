@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -37,24 +36,6 @@ DEFINITIONS = {
 }
 
 
-def validate(definition: dict, tmp_path: Path) -> subprocess.CompletedProcess:
-    path = tmp_path / "definition.json"
-    path.write_text(json.dumps(definition))
-    return subprocess.run(
-        [node(), str(VALIDATOR), "--json-path", str(path)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
-
-
-@pytest.mark.parametrize("name", sorted(DEFINITIONS))
-def test_definition_is_valid_asl(name, tmp_path):
-    done = validate(DEFINITIONS[name], tmp_path)
-    assert done.returncode == 0, done.stdout + done.stderr
-
-
 def _missing_target(definition: dict) -> None:
     definition["States"]["Next poll"]["Next"] = "No such state"
 
@@ -63,13 +44,49 @@ def _bad_path(definition: dict) -> None:
     definition["States"]["Read cutout"]["Parameters"] = {"summary.$": "not a path"}
 
 
+BROKEN = {"missing target": _missing_target, "bad path": _bad_path}
+
+
+def broken(name: str) -> dict:
+    definition = build_answer_definition(IMAGE_RUN, EXECUTIONS)
+    BROKEN[name](definition)
+    return definition
+
+
+@pytest.fixture(scope="module")
+def verdicts(tmp_path_factory) -> dict[str, str | None]:
+    """asl-validator's verdict on every definition, good and broken, from one node run:
+    ``None`` when valid, else what it printed about that definition."""
+    folder = tmp_path_factory.mktemp("definitions")
+    documents = {**DEFINITIONS, **{f"broken: {name}": broken(name) for name in BROKEN}}
+    paths = {}
+    for index, (name, definition) in enumerate(documents.items()):
+        paths[name] = folder / f"definition-{index}.json"
+        paths[name].write_text(json.dumps(definition))
+    arguments = [argument for path in paths.values() for argument in ("--json-path", str(path))]
+    done = subprocess.run(
+        [node(), str(VALIDATOR), *arguments], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    # One block per definition: "✓ State machine definition "<path>" is valid" on stdout,
+    # or "✕ State machine definition "<path>" is invalid:" and its errors on stderr.
+    blocks = (done.stdout + done.stderr).split("State machine definition ")
+    said = {block.split('"')[1]: block for block in blocks[1:]}
+    assert set(said) == {str(path) for path in paths.values()}, done.stdout + done.stderr
+    return {
+        name: None if said[str(path)].startswith(f'"{path}" is valid') else said[str(path)]
+        for name, path in paths.items()
+    }
+
+
+@pytest.mark.parametrize("name", sorted(DEFINITIONS))
+def test_definition_is_valid_asl(name, verdicts):
+    assert verdicts[name] is None, verdicts[name]
+
+
 @pytest.mark.parametrize(
-    ("breaks", "complaint"),
-    [(_missing_target, "No such state"), (_bad_path, "Read cutout/Parameters/summary.$")],
+    ("name", "complaint"),
+    [("missing target", "No such state"), ("bad path", "Read cutout/Parameters/summary.$")],
 )
-def test_the_validator_refuses_a_broken_definition(breaks, complaint, tmp_path):
-    broken = build_answer_definition(IMAGE_RUN, EXECUTIONS)
-    breaks(broken)
-    done = validate(broken, tmp_path)
-    assert done.returncode != 0
-    assert complaint in done.stdout + done.stderr
+def test_the_validator_refuses_a_broken_definition(name, complaint, verdicts):
+    verdict = verdicts[f"broken: {name}"]
+    assert verdict is not None and complaint in verdict

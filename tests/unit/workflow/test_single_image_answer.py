@@ -13,17 +13,12 @@ from __future__ import annotations
 import copy
 import json
 import threading
-import time
 
-import boto3
 import pytest
-from moto import mock_aws
 from PIL import Image, ImageDraw
 
-from lambdas import clients
-from workflow import moto_workarounds
 from workflow.definition import FUNCTIONS, build_single_image_definition
-from workflow.local_engine import LambdaInvoker, Progress, _environment, function_arn
+from workflow.local_engine import LambdaInvoker, function_arn
 from workflow.single_image_api import SyncBudget, build_answer_definition
 
 START = "arn:aws:lambda:us-east-1:123456789012:function:stand-in-sfn-startExecution"
@@ -84,69 +79,39 @@ def _sdk_error(name: str, error: Exception):
 
 
 @pytest.fixture
-def deployed():
-    """moto with the bucket, the image run and the answer workflow (1 s polls)."""
-    moto_workarounds.apply()
-    env = {
-        "BGREMOVE_BUCKET": "bgremove-batch",
-        "BGREMOVE_ENGINE": "aws",
-        "BGREMOVE_MODEL": "stability",
-        "BGREMOVE_SIMULATE": "seed=1",
-    }
-    with _environment(env), mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        clients.reset()
-        moto_workarounds.reset_clients()
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="bgremove-batch")
-        sfn = boto3.client("stepfunctions", region_name="us-east-1")
-        role = "arn:aws:iam::123456789012:role/r"
-        image_run = sfn.create_state_machine(
-            name="bgremove-single-image-run",
-            definition=json.dumps(
-                build_single_image_definition({name: function_arn(name) for name in FUNCTIONS})
+def deployed(local_aws):
+    """The local AWS with the image run and the answer workflow (1 s polls)."""
+    image_run = local_aws.create_state_machine(
+        "bgremove-single-image-run",
+        build_single_image_definition({name: function_arn(name) for name in FUNCTIONS}),
+    )
+    executions = image_run.replace(":stateMachine:", ":execution:")
+    answers = {
+        polls: local_aws.create_state_machine(
+            f"answer-{polls}",
+            with_stand_ins(
+                build_answer_definition(
+                    image_run, executions, SyncBudget(poll_seconds=1, max_polls=polls)
+                )
             ),
-            roleArn=role,
-        )["stateMachineArn"]
-        executions = image_run.replace(":stateMachine:", ":execution:")
-        answers = {
-            polls: sfn.create_state_machine(
-                name=f"answer-{polls}",
-                definition=json.dumps(
-                    with_stand_ins(
-                        build_answer_definition(
-                            image_run, executions, SyncBudget(poll_seconds=1, max_polls=polls)
-                        )
-                    )
-                ),
-                roleArn=role,
-            )["stateMachineArn"]
-            for polls in (1, 10)
-        }
-        router = Router(sfn, LambdaInvoker(Progress()))
-        moto_workarounds.route_lambda(router)
-        try:
-            yield s3, sfn, answers, router
-        finally:
-            router.hold_store.set()
-            moto_workarounds.route_lambda(None)
-            moto_workarounds.reset_clients()
-            clients.reset()
+        )
+        for polls in (1, 10)
+    }
+    router = Router(local_aws.sfn, local_aws.invoker)
+    local_aws.route(router)
+    try:
+        yield local_aws, answers, router
+    finally:
+        router.hold_store.set()
 
 
 _names = iter(range(10**6))
 
 
-def ask(sfn, machine: str, payload: dict) -> tuple[str, dict]:
+def ask(aws, machine: str, payload: dict) -> tuple[str, dict]:
     """Run the answer workflow (as API Gateway's StartSyncExecution would); its output."""
     name = f"request-{next(_names)}"
-    arn = sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(payload))[
-        "executionArn"
-    ]
-    for _ in range(1200):
-        described = sfn.describe_execution(executionArn=arn)
-        if described["status"] != "RUNNING":
-            break
-        time.sleep(0.05)
+    described = aws.execute(machine, payload, name=name)
     assert described["status"] == "SUCCEEDED", described  # the answer never fails
     return name, json.loads(described["output"])
 
@@ -159,17 +124,17 @@ def upload(s3, key: str, tmp_path) -> None:
 
 
 def test_a_quick_image_is_answered_with_the_cutouts_url(deployed, tmp_path):
-    s3, sfn, answers, _ = deployed
-    upload(s3, "inputs/cat.png", tmp_path)
-    name, answer = ask(sfn, answers[10], {"input_key": "inputs/cat.png"})
+    aws, answers, _ = deployed
+    upload(aws.s3, "inputs/cat.png", tmp_path)
+    name, answer = ask(aws, answers[10], {"input_key": "inputs/cat.png"})
     assert answer["http_status"] == 200 and answer["status"] == "SUCCEEDED"
     assert answer["id"] == name  # the image run is named after the API request
     assert "outputs/cat_bg_removed.png" in answer["url"] and "X-Amz-Expires=3600" in answer["url"]
 
 
 def test_a_missing_key_is_answered_with_the_tutorials_error(deployed):
-    _, sfn, answers, _ = deployed
-    _, answer = ask(sfn, answers[10], {"input_key": "inputs/nonexistent.png"})
+    aws, answers, _ = deployed
+    _, answer = ask(aws, answers[10], {"input_key": "inputs/nonexistent.png"})
     assert answer["http_status"] == 404
     assert answer["error"] == "SourceNotFoundError"
     assert answer["message"] == (
@@ -178,25 +143,25 @@ def test_a_missing_key_is_answered_with_the_tutorials_error(deployed):
 
 
 def test_an_image_that_fails_is_answered_with_its_recorded_reason(deployed):
-    s3, sfn, answers, _ = deployed
-    s3.put_object(Bucket="bgremove-batch", Key="inputs/notes.png", Body=b"not an image")
-    _, answer = ask(sfn, answers[10], {"input_key": "inputs/notes.png"})
+    aws, answers, _ = deployed
+    aws.s3.put_object(Bucket="bgremove-batch", Key="inputs/notes.png", Body=b"not an image")
+    _, answer = ask(aws, answers[10], {"input_key": "inputs/notes.png"})
     assert answer["http_status"] == 400 and answer["status"] == "FAILED"
     assert answer["error"] == "UnsupportedFormatError" and answer["message"]
 
 
 def test_a_slow_image_is_answered_202_and_the_status_route_gives_the_url(deployed, tmp_path):
-    s3, sfn, answers, router = deployed
-    upload(s3, "inputs/slow.png", tmp_path)
+    aws, answers, router = deployed
+    upload(aws.s3, "inputs/slow.png", tmp_path)
     router.hold_store.clear()  # the image run cannot finish before the answer's one poll
-    name, answer = ask(sfn, answers[1], {"input_key": "inputs/slow.png"})
+    name, answer = ask(aws, answers[1], {"input_key": "inputs/slow.png"})
     assert answer == {"http_status": 202, "status": "RUNNING", "id": name}
     router.hold_store.set()
-    _, later = ask(sfn, answers[10], {"id": name})
+    _, later = ask(aws, answers[10], {"id": name})
     assert later["http_status"] == 200 and "outputs/slow_bg_removed.png" in later["url"]
 
 
 def test_an_unknown_id_is_answered_404(deployed):
-    _, sfn, answers, _ = deployed
-    _, answer = ask(sfn, answers[1], {"id": "no-such-run"})
+    aws, answers, _ = deployed
+    _, answer = ask(aws, answers[1], {"id": "no-such-run"})
     assert answer["http_status"] == 404 and answer["status"] == "UNKNOWN"

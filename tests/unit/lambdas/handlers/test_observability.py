@@ -6,6 +6,7 @@ import json
 import pytest
 
 from lambdas import observability
+from tests.fixtures.events import load_event
 
 
 class LambdaContext:
@@ -33,19 +34,7 @@ def test_on_aws_a_failure_record_emits_an_items_failed_metric(monkeypatch, s3, c
 
     clients.reset()
     module = importlib.reload(importlib.import_module("lambdas.handlers.record_failure"))
-    event = {
-        "item": {
-            "item_id": "000001",
-            "source": "a.pdf",
-            "source_key": "inputs/a.pdf",
-            "output_key": "o",
-        },
-        "run": {"run_id": "r", "bucket": "batch", "runs_prefix": "runs/r/"},
-        "error": {
-            "Error": "UnsupportedFormatError",
-            "Cause": json.dumps({"errorType": "UnsupportedFormatError", "errorMessage": "a PDF"}),
-        },
-    }
+    event = load_event("record_failure")
     try:
         assert module.handler(event, LambdaContext()) == {"status": "failed"}
     finally:

@@ -81,6 +81,7 @@ def test_heic_and_avif_round_trip(fmt):
     assert small.size == (48, 32)
 
 
+@pytest.mark.slow  # a whole `bgremove run`
 def test_a_heic_photo_runs_through_bgremove(tmp_path, capsys):
     source = tmp_path / "phone"
     source.mkdir()
@@ -108,6 +109,7 @@ def test_a_108_megapixel_header_passes_the_caps():
         validate_image(bomb_png(16_000, 12_600), max_bytes=MAX_BYTES, max_pixels=MAX_PIXELS)
 
 
+@pytest.mark.slow  # builds and decodes a 144 MB TIFF
 def test_a_24_megapixel_16_bit_tiff_over_the_old_byte_cap_passes():
     data = tiff16(6000, 4000)
     assert len(data) > 144_000_000 > OLD_MAX_BYTES

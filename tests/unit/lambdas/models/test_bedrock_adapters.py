@@ -3,7 +3,6 @@
 import base64
 import io
 import json
-from pathlib import Path
 
 import boto3
 import pytest
@@ -24,13 +23,14 @@ from lambdas.imaging.resize import encode_for_model
 from lambdas.models import bedrock, get_model
 from lambdas.models.stability import StabilityRemoveBackground
 from lambdas.models.titan import TitanBackgroundRemoval
+from tests.fixtures.events import EVENTS
 
-EVENTS = Path(__file__).parents[3] / "events" / "bedrock"
+BEDROCK_ANSWERS = EVENTS / "bedrock"
 IMAGE = Image.new("RGB", (64, 48), (240, 240, 240))
 
 
 def body(name: str) -> StreamingBody:
-    raw = (EVENTS / name).read_bytes()
+    raw = (BEDROCK_ANSWERS / name).read_bytes()
     return StreamingBody(io.BytesIO(raw), len(raw))
 
 

@@ -211,6 +211,7 @@ def test_plan_refuses_offline_too(tmp_path, monkeypatch):
         preflight("birefnet-general", region="us-east-1")
 
 
+@pytest.mark.slow  # a whole `bgremove run`
 def test_bgremove_run_with_a_served_pretrained_model(served, tiny_is_u2netp, tmp_path, capsys):
     source = tmp_path / "photos"
     source.mkdir()

@@ -326,6 +326,7 @@ def test_a_body_over_invoke_models_limit_is_a_validation_exception():
     assert simulator.rejected == 1
 
 
+@pytest.mark.slow  # a 9-megapixel grainy image through PNG, JPEG and the simulator
 def test_a_detailed_3072_copy_fits_as_jpeg_not_as_png():
     image = detailed(3072)
     simulator = SimulatedBedrockRuntime("seed=1")
