@@ -63,7 +63,10 @@ def template() -> dict:
 
 @pytest.fixture(scope="module")
 def synthesized_definition(template) -> str:
-    """The stack's DefinitionString with each function's GetAtt replaced by a moto-side ARN."""
+    """The stack's DefinitionString with each function's GetAtt replaced by a moto-side ARN.
+
+    ``AWS::Partition`` (the service integrations' partition) resolves to moto's ``aws``.
+    """
     machine = next(
         resource
         for logical, resource in template["Resources"].items()
@@ -71,8 +74,8 @@ def synthesized_definition(template) -> str:
     )
     parts = []
     for part in machine["Properties"]["DefinitionString"]["Fn::Join"][1]:
-        if isinstance(part, str):
-            parts.append(part)
+        if isinstance(part, str) or part == {"Ref": "AWS::Partition"}:
+            parts.append(part if isinstance(part, str) else "aws")
             continue
         logical = part["Fn::GetAtt"][0]
         name = next(fn for prefix, fn in LOGICAL_TO_FUNCTION.items() if logical.startswith(prefix))
