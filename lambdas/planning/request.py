@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lambdas.errors import ConfigError, ModelUnusableError
 from lambdas.models import model_names
@@ -13,16 +14,32 @@ from manifests.parsing import MANIFEST_OPTIONS, Manifest
 
 #: A request may also rehearse on a simulated Bedrock, or name an ONNX model file.
 REQUEST_OPTIONS = (*MANIFEST_OPTIONS, "simulate", "time_scale", "model_path", "skip_done")
-KINDS = ("prefix", "manifest", "input_key")
+Kind = Literal["prefix", "manifest", "input_key"]
+KINDS: tuple[Kind, ...] = ("prefix", "manifest", "input_key")
 
 
-@dataclass(frozen=True)
-class Request:
-    """A request that names exactly one of ``KINDS`` and only known options."""
+class Request(BaseModel):
+    """A run's request: exactly one of ``KINDS``, and options from ``REQUEST_OPTIONS``.
 
-    kind: Literal["prefix", "manifest", "input_key"]
-    target: str
-    options: dict[str, Any]
+    Other top-level keys are ignored, as they always were (a caller may add its own).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    prefix: str | None = None
+    manifest: str | None = None
+    input_key: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def kind(self) -> Kind:
+        """Which of ``KINDS`` the request names (``read_request`` checks there is one)."""
+        return next(kind for kind in KINDS if getattr(self, kind))
+
+    @property
+    def target(self) -> str:
+        """The prefix URI, the manifest URI or the key."""
+        return str(getattr(self, self.kind))
 
 
 def read_request(request: Any) -> Request:
@@ -31,20 +48,23 @@ def read_request(request: Any) -> Request:
         raise ConfigError(
             "the request must be a JSON object with 'prefix', 'manifest' or 'input_key'"
         )
-    named = [key for key in KINDS if request.get(key)]
+    try:
+        asked = Request.model_validate({**request, "options": request.get("options") or {}})
+    except ValidationError as error:
+        problem = error.errors()[0]
+        name = problem["loc"][0]
+        wanted = "an object" if name == "options" else "a string"
+        raise ConfigError(f"{name!r} must be {wanted}, not {problem['input']!r}") from None
+    named = [kind for kind in KINDS if getattr(asked, kind)]
     if len(named) != 1:
         raise ConfigError(
             "the request must name exactly one of 'prefix', 'manifest' or 'input_key'"
             + (f" (it names {', '.join(named)})" if named else "")
         )
-    options = request.get("options") or {}
-    if not isinstance(options, dict):
-        raise ConfigError("'options' must be an object")
-    unknown = sorted(set(options) - set(REQUEST_OPTIONS))
+    unknown = sorted(set(asked.options) - set(REQUEST_OPTIONS))
     if unknown:
         raise ConfigError(f"unknown option {unknown[0]!r}; known: {', '.join(REQUEST_OPTIONS)}")
-    kind = named[0]
-    return Request(kind=kind, target=str(request[kind]), options=options)  # type: ignore[arg-type]
+    return asked
 
 
 def run_settings(settings: Settings, request: Request, manifest: Manifest | None) -> Settings:
