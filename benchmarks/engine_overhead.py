@@ -71,9 +71,8 @@ def run_engine(folder: Path) -> dict:
 def run_baseline(folder: Path) -> dict:
     """The definition's steps, called directly: Plan, then a thread pool over items, then Report."""
     import boto3
-    from moto import mock_aws
 
-    from lambdas import clients, storage
+    from lambdas import storage
     from lambdas.handlers import plan, record_failure, remove_background, report, resize, store
     from lambdas.handlers import validate as validate_handler
     from workflow import local_engine
@@ -96,8 +95,7 @@ def run_baseline(folder: Path) -> dict:
     out = Path(tempfile.mkdtemp(prefix="bgremove-baseline-"))
     request, root, label = local_engine.local_request(folder)
     env = local_engine.local_environment(root, out, None, label)
-    with local_engine._environment(env), mock_aws():
-        clients.reset()
+    with local_engine.local_aws(env, None):
         s3 = boto3.client("s3", region_name=local_engine.REGION)
         s3.create_bucket(Bucket=local_engine.BUCKET)
         started = time.perf_counter()
@@ -109,7 +107,6 @@ def run_baseline(folder: Path) -> dict:
             statuses = list(pool.map(item_pipeline, states))
         summary = report.handler({"run": planned["run"]})
         elapsed = time.perf_counter() - started
-        clients.reset()
     shutil.rmtree(out, ignore_errors=True)
     return {
         "seconds": elapsed,

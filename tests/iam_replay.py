@@ -55,7 +55,7 @@ def record() -> Iterator[Recording]:
     """Record every botocore call made while a Lambda handler runs in the local engine."""
     recording = Recording()
     original_call = botocore.client.BaseClient._make_api_call
-    router = moto_workarounds._lambda_router
+    router = moto_workarounds.lambda_router()
     names = {local_engine.function_arn(name): name for name in FUNCTIONS}
 
     def invoke(function: str, payload: bytes):

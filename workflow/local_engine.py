@@ -230,7 +230,7 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 @contextmanager
 def local_aws(
     env: dict[str, str],
-    router: moto_workarounds.LambdaRouter,
+    router: moto_workarounds.LambdaRouter | None,
     retry_clock_scale: float = 1.0,
     *,
     passthrough: tuple[str, ...] = (),
@@ -243,7 +243,7 @@ def local_aws(
         Environment variables set for the block (the handlers' settings).
     router
         Answers the interpreter's Lambda invocations (``moto_workarounds.route_lambda``),
-        e.g. ``LambdaInvoker.invoke``.
+        e.g. ``LambdaInvoker.invoke``; ``None`` when no state machine runs.
     retry_clock_scale
         Multiplies every retry wait while the block runs (1.0 = as on AWS).
     passthrough

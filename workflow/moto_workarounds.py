@@ -253,6 +253,11 @@ def _parse_timestamp_once(value: Any) -> Any:
         return ORIGINALS["parse_to_aware_datetime"](value)
 
 
+def lambda_router() -> LambdaRouter | None:
+    """The router ``route_lambda`` installed (``None``: moto invokes Lambda its own way)."""
+    return _lambda_router
+
+
 def route_lambda(router: LambdaRouter | None) -> None:
     """Answer the interpreter's Lambda invocations with ``router`` (``None``: moto's own way).
 
