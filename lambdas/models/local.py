@@ -35,7 +35,12 @@ from lambdas.models.classical.backdrop import (
     border_mask,
     fit_backdrop,
 )
-from lambdas.models.classical.focus import focus_evidence, region_focus
+from lambdas.models.classical.focus import (
+    cue_strength,
+    focus_evidence,
+    region_detail,
+    region_focus,
+)
 from lambdas.models.classical.refine import (
     fill_holes,
     grabcut,
@@ -164,7 +169,10 @@ class LocalModel:
         weighted, weight = (
             cv2.resize(f, small.shape[1::-1], interpolation=cv2.INTER_AREA) for f in focus
         )
-        detail = region_focus(weighted, weight, regions.labels, regions.count)
+        strength = cue_strength(*focus, border_mask(focus[1].shape, self.border_fraction))
+        focused = region_focus(weighted, weight, regions.labels, regions.count)
+        detail = region_detail(small[..., 0], regions.labels, regions.count)
+        detail = strength * focused + (1.0 - strength) * detail
         values = region_saliency(regions, on_border, detail)[regions.labels].astype(np.float32)
         return cv2.resize(values, (width, height), interpolation=cv2.INTER_LINEAR)
 
