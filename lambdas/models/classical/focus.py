@@ -5,7 +5,8 @@ already out of focus changes it little (Zhuo and Sim, "Defocus map estimation fr
 single image", 2011). The ratio of the two gradients, at edges only, tells a subject in
 focus from a defocused background. A region without edges gives no evidence either way:
 it gets ``NO_EVIDENCE``, so the cue separates only where the photo has a depth of field
-and is neutral on a photo sharp everywhere.
+and is neutral on a photo sharp everywhere. It is trusted only as far as the border is
+out of focus (``cue_strength``); fine detail (``region_detail``) stands in where not.
 """
 
 from __future__ import annotations

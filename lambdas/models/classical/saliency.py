@@ -56,9 +56,9 @@ def region_saliency(
     border
         Boolean per region: it touches the image edge.
     detail
-        Optional per-region focus 0..1 (``classical.focus``): the subject is usually in
-        focus, so a region's foreground cue is scaled by it. Only the cue: a defocused
-        part of the subject can still be won back by colour in GrabCut.
+        Optional per-region focus or fine detail 0..1 (``classical.focus``): the subject
+        is usually in focus, so a region's foreground cue is scaled by it. Only the cue:
+        a defocused part of the subject can still be won back by colour in GrabCut.
     """
     connectivity = boundary_connectivity(regions, border)
     background = 1.0 - np.exp(-(connectivity**2) / (2 * SIGMA_CONNECTIVITY**2))
