@@ -5,8 +5,9 @@
    cue is scaled by focus (``classical.focus``: the re-blur ratio of each region's
    edges, measured at full resolution), so a defocused background scores low, but
    only as far as the border itself is out of focus: where it is sharp (a table top
-   in focus, a cup's near rim not) fine detail scales the cue instead. This handles
-   textured and busy backgrounds.
+   in focus, a cup's near rim not) fine detail scales the cue instead. A sharp
+   region on the border is not merged with the rest of the border, so a subject in
+   focus may touch the frame. This handles textured and busy backgrounds.
 2. When the border looks like a backdrop (its colours spread little around a smooth
    surface), the backdrop model runs too, at up to 1024 px: a low-order colour surface
    is fitted to the border, refitted to all the backdrop found, and the subject is
