@@ -3,8 +3,11 @@
 1. A border-prior saliency map over superpixels (``classical.saliency``: regions
    well connected to the image border are background) seeds GrabCut. Its foreground
    cue is scaled by focus (``classical.focus``: the re-blur ratio of each region's
-   edges, measured at full resolution), so a defocused background scores low. This
-   handles textured and busy backgrounds.
+   edges, measured at full resolution), so a defocused background scores low, but
+   only as far as the border itself is out of focus: where it is sharp (a table top
+   in focus, a cup's near rim not) fine detail scales the cue instead. A sharp
+   region on the border is not merged with the rest of the border, so a subject in
+   focus may touch the frame. This handles textured and busy backgrounds.
 2. When the border looks like a backdrop (its colours spread little around a smooth
    surface), the backdrop model runs too, at up to 1024 px: a low-order colour surface
    is fitted to the border, refitted to all the backdrop found, and the subject is
@@ -35,7 +38,12 @@ from lambdas.models.classical.backdrop import (
     border_mask,
     fit_backdrop,
 )
-from lambdas.models.classical.focus import focus_evidence, region_focus
+from lambdas.models.classical.focus import (
+    cue_strength,
+    focus_evidence,
+    region_detail,
+    region_focus,
+)
 from lambdas.models.classical.refine import (
     fill_holes,
     grabcut,
@@ -48,7 +56,7 @@ from lambdas.models.classical.refine import (
 from lambdas.models.classical.saliency import region_saliency
 from lambdas.models.classical.superpixels import slic
 
-_VERSION = 3
+_VERSION = 4
 BUSY_NOISE = 12.0  # Lab units: a border spread above this is no backdrop at all
 BORDER_CLAIM = 0.15  # share of the border band a subject on a backdrop may cover
 AGREEMENT = 0.8  # IoU at which the backdrop and saliency masks agree
@@ -153,7 +161,8 @@ class LocalModel:
         """Pixel saliency 0..1 at ``lab``'s size, computed on a smaller copy.
 
         ``focus`` is ``focus_evidence`` of the photo at full resolution: a defocus
-        blur of 1-2 px is lost at the saliency map's size.
+        blur of 1-2 px is lost at the saliency map's size. It weighs the foreground cue
+        as far as ``cue_strength`` trusts it; fine detail weighs the rest.
         """
         height, width = lab.shape[:2]
         small = _resize_to(lab, SALIENCY_SIDE)
@@ -164,7 +173,10 @@ class LocalModel:
         weighted, weight = (
             cv2.resize(f, small.shape[1::-1], interpolation=cv2.INTER_AREA) for f in focus
         )
-        detail = region_focus(weighted, weight, regions.labels, regions.count)
+        strength = cue_strength(*focus, border_mask(focus[1].shape, self.border_fraction))
+        focused = region_focus(weighted, weight, regions.labels, regions.count)
+        detail = region_detail(small[..., 0], regions.labels, regions.count)
+        detail = strength * focused + (1.0 - strength) * detail
         values = region_saliency(regions, on_border, detail)[regions.labels].astype(np.float32)
         return cv2.resize(values, (width, height), interpolation=cv2.INTER_LINEAR)
 

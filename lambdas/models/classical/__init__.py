@@ -5,7 +5,8 @@
 * ``superpixels``: SLIC-like superpixels and their adjacency;
 * ``saliency``: a border-prior saliency map (robust background detection by boundary
   connectivity) for textured or busy backgrounds;
-* ``focus``: where the photo is in focus (the re-blur ratio of its edges), which
-  weighs the saliency's foreground cue;
+* ``focus``: where the photo is in focus (the re-blur ratio of its edges), how far
+  that can be trusted (the border out of focus), and fine detail where it cannot:
+  together they weigh the saliency's foreground cue;
 * ``refine``: GrabCut from seeds, mask clean-up and the guided filter for soft edges.
 """

@@ -19,6 +19,8 @@ SIGMA_SPACE = 0.25  # of the longer side: reach of the contrast term
 SIGMA_CONNECTIVITY = 1.0
 FOCUS_WEIGHT = 1.0  # share of the foreground cue that depends on focus
 SMOOTHNESS = 1.0  # weight of neighbour agreement in the final optimisation
+SHARP_BORDER = (0.4, 0.8)  # focus or detail from which a border region starts to count,
+# and fully counts, as sharp: not merged with the rest of the border
 
 
 def _geodesic(weights: np.ndarray) -> np.ndarray:
@@ -29,19 +31,42 @@ def _geodesic(weights: np.ndarray) -> np.ndarray:
     return distance
 
 
-def boundary_connectivity(regions: Superpixels, border: np.ndarray) -> np.ndarray:
-    """Each region's boundary connectivity; ``border`` marks regions on the image edge."""
+def boundary_connectivity(
+    regions: Superpixels, border: np.ndarray, detail: np.ndarray | None = None
+) -> np.ndarray:
+    """Each region's boundary connectivity; ``border`` marks regions on the image edge.
+
+    ``detail`` (per region, 0..1) tells which border regions are sharp: see
+    ``_border_links``.
+    """
     linked = adjacency(regions.labels, regions.count)
     difference = np.linalg.norm(regions.colours[:, None] - regions.colours[None], axis=2)
     weights = np.where(linked, difference, np.inf)
-    # Crossing between two border regions costs nothing: the border acts as one region.
-    weights[np.ix_(border, border)] = 0.0
+    weights[np.ix_(border, border)] = _border_links(
+        difference[np.ix_(border, border)], border, detail
+    )
     np.fill_diagonal(weights, 0.0)
     geodesic = _geodesic(weights)
     similarity = np.exp(-(geodesic**2) / (2 * SIGMA_COLOUR**2))
     area = similarity.sum(axis=1)
     length = similarity[:, border].sum(axis=1)
     return length / np.sqrt(area)
+
+
+def _border_links(
+    difference: np.ndarray, border: np.ndarray, detail: np.ndarray | None
+) -> np.ndarray:
+    """The cost of crossing between two border regions, whether adjacent or not.
+
+    Nothing between two soft ones: the border acts as one region, however its colour
+    varies. A sharp one (a subject in focus touching the frame) is not merged so: its
+    links cost their colour difference, so it is background only if its colour is.
+    """
+    if detail is None:
+        return np.zeros_like(difference)
+    span = SHARP_BORDER[1] - SHARP_BORDER[0]
+    sharp = np.clip((detail[border] - SHARP_BORDER[0]) / span, 0.0, 1.0)
+    return difference * np.maximum.outer(sharp, sharp)
 
 
 def region_saliency(
@@ -56,11 +81,12 @@ def region_saliency(
     border
         Boolean per region: it touches the image edge.
     detail
-        Optional per-region focus 0..1 (``classical.focus``): the subject is usually in
-        focus, so a region's foreground cue is scaled by it. Only the cue: a defocused
-        part of the subject can still be won back by colour in GrabCut.
+        Optional per-region focus or fine detail 0..1 (``classical.focus``): the subject
+        is usually in focus, so a region's foreground cue is scaled by it. Only the cue:
+        a defocused part of the subject can still be won back by colour in GrabCut. A
+        sharp region on the border is not merged with the rest of the border.
     """
-    connectivity = boundary_connectivity(regions, border)
+    connectivity = boundary_connectivity(regions, border, detail)
     background = 1.0 - np.exp(-(connectivity**2) / (2 * SIGMA_CONNECTIVITY**2))
     difference = np.linalg.norm(regions.colours[:, None] - regions.colours[None], axis=2)
     space = np.linalg.norm(regions.centres[:, None] - regions.centres[None], axis=2)

@@ -125,3 +125,20 @@ def test_iou():
     second[1:3] = True
     assert iou(first, second) == pytest.approx(4 / 12)
     assert iou(np.zeros((2, 2), bool), np.zeros((2, 2), bool)) == 1.0
+
+
+def test_a_sharp_subject_touching_the_frame_is_not_merged_with_the_border():
+    rng = np.random.default_rng(0)
+    rgb = np.empty((90, 120, 3), np.float32)
+    rgb[:] = (70, 120, 70)
+    rgb += rng.normal(0, 6, rgb.shape)
+    rgb[35:, 40:80] = (200, 60, 160)  # standing on the bottom edge
+    regions = slic(lab_of(np.clip(rgb, 0, 255)), 100)
+    on_border = np.zeros(regions.count, bool)
+    on_border[np.unique(regions.labels[border_mask((90, 120), 0.05)])] = True
+    subject = np.bincount(regions.labels.ravel(), (rgb[..., 0] > 150).ravel()) > 0
+    soft = np.full(regions.count, 0.3)
+    sharp = np.where(subject, 1.0, 0.3)
+    merged = region_saliency(regions, on_border, soft)[regions.labels]
+    kept = region_saliency(regions, on_border, sharp)[regions.labels]
+    assert merged[60, 60] < 0.5 < kept[60, 60] and kept[5, 5] < 0.2

@@ -3,7 +3,15 @@
 import cv2
 import numpy as np
 
-from lambdas.models.classical.focus import NO_EVIDENCE, focus_evidence, region_focus
+from lambdas.models.classical.backdrop import border_mask
+from lambdas.models.classical.focus import (
+    DETAIL_FLOOR,
+    NO_EVIDENCE,
+    cue_strength,
+    focus_evidence,
+    region_detail,
+    region_focus,
+)
 
 
 def _checkers(blur: float) -> np.ndarray:
@@ -47,3 +55,24 @@ def test_focus_evidence_does_not_depend_on_contrast():
     strong = region_focus(*focus_evidence(rgb), labels, 3)
     weak = region_focus(*focus_evidence(faint), labels, 3)
     assert np.allclose(strong[:2], weak[:2], atol=0.05)
+
+
+def _framed(border_blur: float) -> np.ndarray:
+    """Sharp checkers in the middle of a frame of checkers blurred by ``border_blur`` px."""
+    rgb = np.tile(_checkers(border_blur), (3, 3, 1))
+    rgb[64:128, 64:128] = _checkers(0)
+    return rgb
+
+
+def test_focus_is_trusted_only_when_the_border_is_out_of_focus():
+    defocused, sharp = _framed(2.0), _framed(0)
+    border = border_mask(defocused.shape[:2], 0.05)
+    assert cue_strength(*focus_evidence(defocused), border) == 1.0
+    assert cue_strength(*focus_evidence(sharp), border) == 0.0
+
+
+def test_fine_detail_is_higher_on_texture_and_never_below_the_floor():
+    rgb, labels = _scene()
+    lightness = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    sharp, blurred, flat = region_detail(lightness, labels, 3)
+    assert sharp > blurred > flat >= DETAIL_FLOOR and sharp <= 1.0

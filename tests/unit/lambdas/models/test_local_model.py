@@ -47,6 +47,7 @@ def test_subject_on_a_background(background):
     [
         ("cat.png", (0.5, 0.6)),  # the cat's face between the eyes and the nose
         ("coffee.jpg", (0.45, 0.3)),
+        ("coffee.jpg", (0.5, 0.77)),  # the saucer's near rim, out of focus (v3 lost it)
         ("astronaut.jpg", (0.45, 0.25)),  # her face (the old model lost the head)
         ("rocket.jpg", (0.5, 0.5)),
     ],
