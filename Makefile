@@ -41,7 +41,7 @@ test: $(STAMP) $(NODE_STAMP)
 
 # Slow tests: whole folders marked in tests/conftest.py (FOLDER_MARKERS), others @pytest.mark.slow.
 test-fast: $(STAMP) $(NODE_STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow"
+	$(BIN)/python -m pytest -n 2 --dist worksteal -m "not slow"  # short tests: balance them
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -150,6 +150,7 @@ def test_an_image_that_fails_is_answered_with_its_recorded_reason(deployed):
     assert answer["error"] == "UnsupportedFormatError" and answer["message"]
 
 
+@pytest.mark.slow  # it waits out the answer's real polls (3 s)
 def test_a_slow_image_is_answered_202_and_the_status_route_gives_the_url(deployed, tmp_path):
     aws, answers, router = deployed
     upload(aws.s3, "inputs/slow.png", tmp_path)
