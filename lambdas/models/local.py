@@ -7,7 +7,9 @@
    only as far as the border itself is out of focus: where it is sharp (a table top
    in focus, a cup's near rim not) fine detail scales the cue instead. A sharp
    region on the border is not merged with the rest of the border, so a subject in
-   focus may touch the frame. This handles textured and busy backgrounds.
+   focus may touch the frame. A salient region out of focus (where focus is trusted)
+   is only probable foreground in GrabCut's seeds, never sure. This handles textured
+   and busy backgrounds.
 2. When the border looks like a backdrop (its colours spread little around a smooth
    surface), the backdrop model runs too, at up to 1024 px: a low-order colour surface
    is fitted to the border, refitted to all the backdrop found, and the subject is
@@ -56,7 +58,7 @@ from lambdas.models.classical.refine import (
 from lambdas.models.classical.saliency import region_saliency
 from lambdas.models.classical.superpixels import slic
 
-_VERSION = 4
+_VERSION = 5
 BUSY_NOISE = 12.0  # Lab units: a border spread above this is no backdrop at all
 BORDER_CLAIM = 0.15  # share of the border band a subject on a backdrop may cover
 AGREEMENT = 0.8  # IoU at which the backdrop and saliency masks agree
@@ -69,6 +71,7 @@ BACKDROP_SIDE = 1024  # longer side a plain or gradient backdrop is separated at
 REFITS = 2  # refits of the backdrop surface to the backdrop found so far
 HOLE_SHARE = 0.05  # on a busy background, enclosed holes smaller than this are filled
 TINY_HOLE_SHARE = 0.0005  # on a plain one, holes are mostly real: fill only specks
+DEFOCUS_DOUBT = 0.5  # trusted defocus above which a region is never sure foreground
 
 
 class LocalModel:
@@ -128,7 +131,7 @@ class LocalModel:
         small = _resize_to(rgb, self.working_side)
         lab = _lab(small)
         border = border_mask(lab.shape[:2], self.border_fraction)
-        seeds = _seeds(self._saliency(lab, focus_evidence(rgb)), border)
+        seeds = _seeds(*self._saliency(lab, focus_evidence(rgb)), border)
         smooth = None
         if fit_backdrop(lab, border).noise <= BUSY_NOISE:
             sharp = _resize_to(rgb, BACKDROP_SIDE)
@@ -157,12 +160,16 @@ class LocalModel:
             hard = _far_from(backdrop)
         return hard
 
-    def _saliency(self, lab: np.ndarray, focus: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-        """Pixel saliency 0..1 at ``lab``'s size, computed on a smaller copy.
+    def _saliency(
+        self, lab: np.ndarray, focus: tuple[np.ndarray, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Pixel saliency 0..1 and trusted defocus 0..1 at ``lab``'s size.
 
-        ``focus`` is ``focus_evidence`` of the photo at full resolution: a defocus
-        blur of 1-2 px is lost at the saliency map's size. It weighs the foreground cue
-        as far as ``cue_strength`` trusts it; fine detail weighs the rest.
+        Both are computed on a smaller copy. ``focus`` is ``focus_evidence`` of the
+        photo at full resolution: a defocus blur of 1-2 px is lost at the saliency
+        map's size. It weighs the foreground cue as far as ``cue_strength`` trusts it;
+        fine detail weighs the rest. The defocus is each region's lack of focus times
+        that trust (0 where the border is in focus).
         """
         height, width = lab.shape[:2]
         small = _resize_to(lab, SALIENCY_SIDE)
@@ -176,9 +183,13 @@ class LocalModel:
         strength = cue_strength(*focus, border_mask(focus[1].shape, self.border_fraction))
         focused = region_focus(weighted, weight, regions.labels, regions.count)
         detail = region_detail(small[..., 0], regions.labels, regions.count)
+        defocus = (strength * (1.0 - focused))[regions.labels].astype(np.float32)
         detail = strength * focused + (1.0 - strength) * detail
         values = region_saliency(regions, on_border, detail)[regions.labels].astype(np.float32)
-        return cv2.resize(values, (width, height), interpolation=cv2.INTER_LINEAR)
+        return (
+            cv2.resize(values, (width, height), interpolation=cv2.INTER_LINEAR),
+            cv2.resize(defocus, (width, height), interpolation=cv2.INTER_NEAREST),
+        )
 
 
 def _claims_border(hard: np.ndarray, border: np.ndarray) -> bool:
@@ -221,12 +232,19 @@ def _grow(hard: np.ndarray) -> np.ndarray:
     return cv2.dilate(hard.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
 
 
-def _seeds(saliency: np.ndarray, border: np.ndarray) -> np.ndarray:
-    """GrabCut seeds from a 0..1 saliency map: sure, probable and border background."""
+def _seeds(saliency: np.ndarray, defocus: np.ndarray, border: np.ndarray) -> np.ndarray:
+    """GrabCut seeds from a 0..1 saliency map: sure, probable and border background.
+
+    A salient region that looks out of focus (``defocus`` above ``DEFOCUS_DOUBT``,
+    or a region without edges where focus is trusted) is only probable foreground:
+    a sharp thing in a defocused background is likelier the subject, and GrabCut
+    can still keep it by colour.
+    """
     threshold = _otsu(saliency)
     seeds = np.full(saliency.shape, cv2.GC_PR_BGD, np.uint8)
     seeds[saliency > threshold] = cv2.GC_PR_FGD
-    seeds[saliency > threshold + 0.5 * (saliency.max() - threshold)] = cv2.GC_FGD
+    sure = saliency > threshold + 0.5 * (saliency.max() - threshold)
+    seeds[sure & (defocus <= DEFOCUS_DOUBT)] = cv2.GC_FGD
     seeds[(saliency < 0.5 * threshold)] = cv2.GC_BGD
     seeds[border & (saliency <= threshold)] = cv2.GC_BGD
     return seeds

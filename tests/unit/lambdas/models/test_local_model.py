@@ -185,3 +185,18 @@ def test_a_mask_over_much_of_the_border_is_no_subject_on_a_backdrop():
     joints[:2, :] = True
     assert not _claims_border(subject, border)
     assert _claims_border(joints, border)
+
+
+def test_a_salient_region_out_of_focus_is_only_probable_foreground():
+    from lambdas.models.classical.backdrop import border_mask
+    from lambdas.models.local import _seeds
+
+    saliency = np.zeros((40, 60), np.float32)
+    saliency[10:30, 5:25] = 1.0  # in focus
+    saliency[10:30, 35:55] = 1.0  # out of focus
+    defocus = np.zeros_like(saliency)
+    defocus[:, 30:] = 0.9
+    seeds = _seeds(saliency, defocus, border_mask(saliency.shape, 0.05))
+    assert (seeds[10:30, 5:25] == cv2.GC_FGD).all()
+    assert (seeds[10:30, 35:55] == cv2.GC_PR_FGD).all()
+    assert (seeds[:, :2] == cv2.GC_BGD).all()
