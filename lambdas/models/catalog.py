@@ -124,6 +124,21 @@ PRETRAINED_LIMITS = ModelLimits(max_side=1024)
 REMBG_RELEASE = "https://github.com/danielgatis/rembg/releases/download/v0.0.0/"
 
 
+def _birefnet(name: str, *, source: str, url_file: str, md5: str, summary: str) -> ModelFacts:
+    """A BiRefNet model: rembg runs every one at 1024², ImageNet normalisation, sigmoid."""
+    return _rembg(
+        name,
+        source=source,
+        url_file=url_file,
+        md5=md5,
+        input_size=1024,
+        normalize=IMAGENET,
+        sigmoid=True,
+        licence=BIREFNET_LICENCE,
+        summary=summary,
+    )
+
+
 def _rembg(
     name: str,
     *,
@@ -289,63 +304,43 @@ CATALOG: dict[str, ModelFacts] = {
         summary="IS-Net general use (rembg's)",
     ),
     # rembg/sessions/birefnet_general.py: 1024², ImageNet, sigmoid on the output.
-    "birefnet-general": _rembg(
+    "birefnet-general": _birefnet(
         "birefnet-general",
         source="birefnet_general.py",
         url_file="BiRefNet-general-epoch_244.onnx",
         md5="7a35a0141cbbc80de11d9c9a28f52697",
-        input_size=1024,
-        normalize=IMAGENET,
-        sigmoid=True,
-        licence=BIREFNET_LICENCE,
         summary="BiRefNet general (slow on CPU)",
     ),
     # rembg/sessions/birefnet_general_lite.py (a BiRefNetSessionGeneral).
-    "birefnet-general-lite": _rembg(
+    "birefnet-general-lite": _birefnet(
         "birefnet-general-lite",
         source="birefnet_general_lite.py",
         url_file="BiRefNet-general-bb_swin_v1_tiny-epoch_232.onnx",
         md5="4fab47adc4ff364be1713e97b7e66334",
-        input_size=1024,
-        normalize=IMAGENET,
-        sigmoid=True,
-        licence=BIREFNET_LICENCE,
         summary="BiRefNet general, Swin-tiny backbone (lighter)",
     ),
     # rembg/sessions/birefnet_portrait.py (a BiRefNetSessionGeneral).
-    "birefnet-portrait": _rembg(
+    "birefnet-portrait": _birefnet(
         "birefnet-portrait",
         source="birefnet_portrait.py",
         url_file="BiRefNet-portrait-epoch_150.onnx",
         md5="c3a64a6abf20250d090cd055f12a3b67",
-        input_size=1024,
-        normalize=IMAGENET,
-        sigmoid=True,
-        licence=BIREFNET_LICENCE,
         summary="BiRefNet for portraits",
     ),
     # rembg/sessions/birefnet_dis.py (a BiRefNetSessionGeneral).
-    "birefnet-dis": _rembg(
+    "birefnet-dis": _birefnet(
         "birefnet-dis",
         source="birefnet_dis.py",
         url_file="BiRefNet-DIS-epoch_590.onnx",
         md5="2d4d44102b446f33a4ebb2e56c051f2b",
-        input_size=1024,
-        normalize=IMAGENET,
-        sigmoid=True,
-        licence=BIREFNET_LICENCE,
         summary="BiRefNet trained on DIS5K (fine structures)",
     ),
     # rembg/sessions/birefnet_hrsod.py (a BiRefNetSessionGeneral).
-    "birefnet-hrsod": _rembg(
+    "birefnet-hrsod": _birefnet(
         "birefnet-hrsod",
         source="birefnet_hrsod.py",
         url_file="BiRefNet-HRSOD_DHU-epoch_115.onnx",
         md5="c017ade5de8a50ff0fd74d790d268dda",
-        input_size=1024,
-        normalize=IMAGENET,
-        sigmoid=True,
-        licence=BIREFNET_LICENCE,
         summary="BiRefNet for high-resolution salient objects",
     ),
 }
